@@ -1,0 +1,76 @@
+import { sql } from 'drizzle-orm';
+import { boolean, check, index, integer, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+/** A person who can sign in. Phone only as a keyed hash. */
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    displayName: text('display_name').notNull(),
+    phoneHash: text('phone_hash'),
+    isAdmin: boolean('is_admin').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index('users_phone_hash').on(t.phoneHash)],
+);
+
+/** Roles are scoped per estate. */
+export const roleGrants = pgTable(
+  'role_grants',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id').notNull().references(() => users.id),
+    estateId: uuid('estate_id').notNull(),
+    role: text('role').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('role_grants_unique').on(t.userId, t.estateId, t.role),
+    index('role_grants_estate').on(t.estateId),
+    check(
+      'role_grants_role',
+      sql`${t.role} in ('organizer','clerk','chair','council_member','auditor','owner','resident')`,
+    ),
+  ],
+);
+
+/**
+ * Single-use, expiring invite codes (printed on notice letters as QR). Only the SHA-256 of the
+ * code is stored. An invite is for a register person (owner binding), an existing user, or a new
+ * user with a role in an estate; `role = 'admin'` makes a platform admin.
+ */
+export const invites = pgTable(
+  'invites',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    codeHash: text('code_hash').notNull(),
+    estateId: uuid('estate_id'),
+    role: text('role').notNull(),
+    personId: uuid('person_id'),
+    userId: uuid('user_id').references(() => users.id),
+    label: text('label').notNull(),
+    createdBy: uuid('created_by').references(() => users.id),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    usedBy: uuid('used_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('invites_code_hash').on(t.codeHash), index('invites_estate').on(t.estateId)],
+);
+
+/** Phone one-time codes: hashed, expiring, with an attempt counter. */
+export const otpChallenges = pgTable(
+  'otp_challenges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    phoneHash: text('phone_hash').notNull(),
+    codeHash: text('code_hash').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    consumedAt: timestamp('consumed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('otp_phone_hash').on(t.phoneHash, t.createdAt)],
+);

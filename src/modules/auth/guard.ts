@@ -1,0 +1,84 @@
+import { and, eq } from 'drizzle-orm';
+import type { Context, MiddlewareHandler } from 'hono';
+import { roleGrants, users } from '../../../db/schema/index.ts';
+import { AppError, forbidden } from '../../errors.ts';
+import type { AppEnv, Principal } from '../../http/context.ts';
+import type { EstateRole } from './roles.ts';
+import { verifyToken } from './tokens.ts';
+
+/**
+ * Who may call a route. Every route declares exactly one rule; this middleware is the only place
+ * it is checked. Platform admins pass every rule except `public` (which everyone passes).
+ */
+export type AccessRule =
+  | { kind: 'public' }
+  | { kind: 'user' }
+  | { kind: 'admin' }
+  /** A role in the estate named by the route's `:estateId` parameter. */
+  | { kind: 'estate'; roles: readonly EstateRole[] | 'any' };
+
+export const Access = {
+  public: { kind: 'public' } as AccessRule,
+  user: { kind: 'user' } as AccessRule,
+  admin: { kind: 'admin' } as AccessRule,
+  estate: (roles: readonly EstateRole[] | 'any'): AccessRule => ({ kind: 'estate', roles }),
+};
+
+const unauthenticated = () =>
+  new AppError('UNAUTHENTICATED', 'sign-in required', undefined, '请先登录');
+
+async function principalOf(c: Context<AppEnv>): Promise<Principal> {
+  const header = c.req.header('authorization');
+  if (!header) throw unauthenticated();
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw unauthenticated();
+  const { keys, env, db } = c.var.deps;
+  const claims = await verifyToken(keys, env.publicUrl, match[1]!);
+  const [user] = await db.select({ id: users.id, isAdmin: users.isAdmin }).from(users).where(eq(users.id, claims.userId));
+  if (!user) throw unauthenticated();
+  return { userId: user.id, isAdmin: user.isAdmin, jti: claims.jti };
+}
+
+/** Roles of a user in one estate. */
+export async function rolesIn(c: Context<AppEnv>, userId: string, estateId: string): Promise<EstateRole[]> {
+  const rows = await c.var.deps.db
+    .select({ role: roleGrants.role })
+    .from(roleGrants)
+    .where(and(eq(roleGrants.userId, userId), eq(roleGrants.estateId, estateId)));
+  return rows.map((r) => r.role as EstateRole);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Middleware enforcing one AccessRule; puts the principal (with roles for estate rules) on the context. */
+export function access(rule: AccessRule): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (rule.kind === 'public') {
+      c.set('principal', null);
+      return next();
+    }
+    const principal = await principalOf(c);
+    c.set('principal', principal);
+    if (rule.kind === 'user') return next();
+    if (rule.kind === 'admin') {
+      if (!principal.isAdmin) throw forbidden('platform administrators only');
+      return next();
+    }
+    const estateId = c.req.param('estateId');
+    if (!estateId || !UUID.test(estateId)) {
+      throw new AppError('NOT_FOUND', 'estate not found', [{ field: 'estateId', message: 'not a valid estate id' }], '未找到该小区');
+    }
+    principal.roles = await rolesIn(c, principal.userId, estateId);
+    if (principal.isAdmin) return next();
+    const allowed = rule.roles === 'any' ? principal.roles.length > 0 : principal.roles.some((r) => rule.roles.includes(r));
+    if (!allowed) throw forbidden();
+    return next();
+  };
+}
+
+/** The principal of a route whose rule is not `public`. */
+export function principal(c: Context<AppEnv>): Principal {
+  const p = c.get('principal');
+  if (!p) throw unauthenticated();
+  return p;
+}

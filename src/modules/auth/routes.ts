@@ -1,0 +1,123 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { App } from '../../app.ts';
+import { AppError } from '../../errors.ts';
+import { bearer, errorResponses, json, jsonBody } from '../../http/openapi.ts';
+import { rateLimit } from '../../http/rate-limit.ts';
+import { normalizePhone } from './codes.ts';
+import { access, Access, principal } from './guard.ts';
+import { profile, redeemInvite, requestOtp, verifyOtp } from './service.ts';
+import { issueToken } from './tokens.ts';
+import { myParts } from '../registry/service.ts';
+import { registerInviteRoutes } from './invite-routes.ts';
+
+const TokenResponse = z.object({ token: z.string(), expiresAt: z.string() }).openapi('Token');
+const Phone = z.string().min(5).max(32).openapi({ example: '13800138000' });
+
+const signInLimit = rateLimit({ windowMs: 60_000, max: 20, name: 'sign-in' });
+
+function phoneOrThrow(input: string): string {
+  const phone = normalizePhone(input);
+  if (!phone) {
+    throw new AppError('VALIDATION_FAILED', 'phone: not a mainland mobile number (11 digits starting with 1)', [{ field: 'phone', message: 'not a mainland mobile number' }], '请输入11位手机号码');
+  }
+  return phone;
+}
+
+export function registerAuthRoutes(app: App) {
+  registerInviteRoutes(app);
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/sign-in',
+      summary: 'Sign in with an invite code (from a notice letter or QR link)',
+      middleware: [signInLimit, access(Access.public)] as const,
+      request: jsonBody(z.object({ code: z.string().min(4).max(64).openapi({ example: 'K7QXM-2PD9R' }) })),
+      responses: { 200: json(TokenResponse, 'Signed in'), ...errorResponses },
+    }),
+    async (c) => {
+      const { deps } = c.var;
+      const { code } = c.req.valid('json');
+      const { userId } = await redeemInvite(deps.db, code, deps.now?.());
+      const { token, expiresAt } = await issueToken(deps.keys, deps.env.publicUrl, userId, deps.now?.());
+      deps.logger.info({ requestId: c.var.requestId, userId }, 'signed in by invite');
+      return c.json({ token, expiresAt: expiresAt.toISOString() }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/otp/request',
+      summary: 'Send a one-time code to a phone number in the register',
+      description: 'Always answers 202 for a well-formed number, whether or not it is known.',
+      middleware: [signInLimit, access(Access.public)] as const,
+      request: jsonBody(z.object({ phone: Phone })),
+      responses: { 202: json(z.object({ sent: z.literal(true) }), 'Accepted'), ...errorResponses },
+    }),
+    async (c) => {
+      const { deps } = c.var;
+      const phone = phoneOrThrow(c.req.valid('json').phone);
+      await requestOtp(deps.db, deps.keys, deps.sender, phone, deps.now?.());
+      return c.json({ sent: true as const }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/otp/verify',
+      summary: 'Sign in with phone and one-time code',
+      middleware: [signInLimit, access(Access.public)] as const,
+      request: jsonBody(z.object({ phone: Phone, code: z.string().regex(/^\d{6}$/, 'six digits') })),
+      responses: { 200: json(TokenResponse, 'Signed in'), ...errorResponses },
+    }),
+    async (c) => {
+      const { deps } = c.var;
+      const body = c.req.valid('json');
+      const { userId } = await verifyOtp(deps.db, deps.keys, phoneOrThrow(body.phone), body.code, deps.now?.());
+      const { token, expiresAt } = await issueToken(deps.keys, deps.env.publicUrl, userId, deps.now?.());
+      return c.json({ token, expiresAt: expiresAt.toISOString() }, 200);
+    },
+  );
+
+  const Part = z.object({
+    estateId: z.string(),
+    estateName: z.string(),
+    partId: z.string(),
+    building: z.string(),
+    entrance: z.string().nullable(),
+    floor: z.number().nullable(),
+    kind: z.string(),
+    area: z.string().openapi({ example: '89.50' }),
+    areaCents: z.number().int(),
+    areaSource: z.string(),
+    status: z.string(),
+    coOwners: z.number().int(),
+  });
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/me',
+      summary: 'My profile, roles per estate and my parts (我的房产)',
+      security: bearer,
+      middleware: [access(Access.user)] as const,
+      responses: {
+        200: json(
+          z.object({
+            user: z.object({ id: z.string(), displayName: z.string(), isAdmin: z.boolean() }),
+            roles: z.array(z.object({ estateId: z.string(), estateName: z.string(), role: z.string() })),
+            parts: z.array(Part),
+          }),
+          'Profile',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { db } = c.var.deps;
+      const me = principal(c);
+      const [p, parts] = await Promise.all([profile(db, me.userId), myParts(db, me.userId)]);
+      return c.json({ ...p, parts }, 200);
+    },
+  );
+}
