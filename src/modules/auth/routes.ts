@@ -13,7 +13,6 @@ import { registerInviteRoutes } from './invite-routes.ts';
 const TokenResponse = z.object({ token: z.string(), expiresAt: z.string() }).openapi('Token');
 const Phone = z.string().min(5).max(32).openapi({ example: '13800138000' });
 
-const signInLimit = rateLimit({ windowMs: 60_000, max: 20, name: 'sign-in' });
 
 function phoneOrThrow(input: string): string {
   const phone = normalizePhone(input);
@@ -24,6 +23,8 @@ function phoneOrThrow(input: string): string {
 }
 
 export function registerAuthRoutes(app: App) {
+  // One limiter per app instance: guesses of codes from one address are slowed to 20 a minute.
+  const signInLimit = rateLimit({ windowMs: 60_000, max: 20, name: 'sign-in' });
   registerInviteRoutes(app);
   app.openapi(
     createRoute({

@@ -22,7 +22,7 @@ import { buildingsOverview, createEstate, electoratePreview, getEstate, importRe
 import { readXlsxTable } from './xlsx.ts';
 import { roleGrants } from '../../../db/schema/index.ts';
 import { eq } from 'drizzle-orm';
-import type { MiddlewareHandler } from 'hono';
+import type { HonoRequest, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../http/context.ts';
 import type { EstateRules } from '../../domain/rules/settings.ts';
 
@@ -37,12 +37,20 @@ function decodeText(bytes: Uint8Array): string {
   }
 }
 
-/** Turns an uploaded file (multipart, raw CSV or raw xlsx) into a table; format by magic bytes. */
-async function readUpload(req: Request): Promise<{ table: Table; format: 'csv' | 'xlsx'; sha256: string }> {
-  const type = (req.headers.get('content-type') ?? '').toLowerCase();
+/**
+ * Turns an uploaded file (multipart, raw CSV or raw xlsx) into a table; format by magic bytes.
+ * Reads through HonoRequest, whose body cache survives the OpenAPI validator having parsed the form.
+ */
+async function readUpload(req: HonoRequest): Promise<{ table: Table; format: 'csv' | 'xlsx'; sha256: string }> {
+  const type = (req.header('content-type') ?? '').toLowerCase();
   let bytes: Uint8Array;
   if (type.startsWith('multipart/form-data')) {
-    const form = await req.formData().catch(() => null);
+    let form: FormData | null = null;
+    try {
+      form = await req.formData();
+    } catch {
+      form = null;
+    }
     const file = form?.get('file');
     if (!file || typeof file === 'string') {
       throw new AppError('VALIDATION_FAILED', 'file: attach the register as the form field "file"', [{ field: 'file', message: 'missing' }], '请选择要导入的登记表文件');
@@ -166,7 +174,7 @@ export function registerRegistryRoutes(app: App) {
       const { deps } = c.var;
       const { estateId } = c.req.valid('param');
       const dry = c.req.valid('query').dryRun;
-      const upload = await readUpload(c.req.raw);
+      const upload = await readUpload(c.req);
       const summary = await importRegister(deps.db, deps.keys, {
         estateId,
         table: upload.table,

@@ -1,0 +1,96 @@
+import { writeFileSync } from 'node:fs';
+import { and, eq } from 'drizzle-orm';
+import { estates, persons, roleGrants, users } from '../../db/schema/index.ts';
+import { parseCsv } from '../../src/domain/register/csv.ts';
+import type { Deps } from '../../src/http/context.ts';
+import { sha256Hex } from '../../src/keys.ts';
+import type { EstateRole } from '../../src/modules/auth/roles.ts';
+import { createInvite, inviteUrl } from '../../src/modules/auth/service.ts';
+import { createCouncil, createNeighbourhood } from '../../src/modules/councils/routes.ts';
+import { createEstate, importRegister } from '../../src/modules/registry/service.ts';
+import { demoRegisterCsv } from './register.ts';
+
+export const DEMO_ESTATE_NAME = '邻里花园（演示）Linli Garden demo';
+
+export interface DemoAccount {
+  role: EstateRole;
+  name: string;
+  code: string;
+  url: string;
+}
+
+const STAFF: { role: EstateRole; name: string }[] = [
+  { role: 'organizer', name: '王主任（业委会）Organizer Wang' },
+  { role: 'clerk', name: '李录入（计票员）Clerk Li' },
+  { role: 'auditor', name: '赵监票（监票人）Auditor Zhao' },
+  { role: 'chair', name: '陈理事长（东邻里）Chair Chen' },
+  { role: 'council_member', name: '刘代表（议事代表）Member Liu' },
+];
+
+async function userWithRole(deps: Pick<Deps, 'db'>, estateId: string, role: EstateRole, name: string): Promise<string> {
+  const { db } = deps;
+  const [found] = await db
+    .select({ id: users.id })
+    .from(users)
+    .innerJoin(roleGrants, eq(roleGrants.userId, users.id))
+    .where(and(eq(roleGrants.estateId, estateId), eq(roleGrants.role, role), eq(users.displayName, name)));
+  if (found) return found.id;
+  const [u] = await db.insert(users).values({ displayName: name }).returning({ id: users.id });
+  await db.insert(roleGrants).values({ userId: u!.id, estateId, role });
+  return u!.id;
+}
+
+/**
+ * Seeds the demo estate once (register through the same import path organizers use, a neighbourhood
+ * with its council, staff accounts) and issues fresh single-use invites for every demo account on
+ * each call. Later features add their demo data here.
+ */
+export async function seedDemo(deps: Pick<Deps, 'db' | 'keys' | 'env'>): Promise<{ estateId: string; accounts: DemoAccount[]; created: boolean }> {
+  const { db, keys, env } = deps;
+  let [estate] = await db.select({ id: estates.id }).from(estates).where(eq(estates.name, DEMO_ESTATE_NAME));
+  const created = !estate;
+  if (!estate) {
+    estate = await createEstate(db, {
+      name: DEMO_ESTATE_NAME,
+      address: '示范市示范区幸福路 8 号',
+      developerName: '示范置业有限公司',
+      community: { name: '幸福路社区', district: '示范区' },
+    });
+    const { csv } = demoRegisterCsv();
+    await importRegister(db, keys, { estateId: estate.id, table: parseCsv(csv), format: 'csv', fileSha256: sha256Hex(csv), importedBy: null, dryRun: false });
+  }
+  const estateId = estate.id;
+  const staffIds = new Map<EstateRole, string>();
+  for (const s of STAFF) staffIds.set(s.role, await userWithRole(deps, estateId, s.role, s.name));
+  if (created) {
+    const east = await createNeighbourhood(db, estateId, '东邻里 East neighbourhood', ['1', '2']);
+    await createNeighbourhood(db, estateId, '西邻里 West neighbourhood', ['3', 'G']);
+    await createCouncil(db, estateId, {
+      name: '东邻里理事会 East council',
+      neighbourhoodId: east.id,
+      members: [
+        { userId: staffIds.get('chair')!, role: 'chair' },
+        { userId: staffIds.get('council_member')!, role: 'member' },
+      ],
+    });
+  }
+  const accounts: DemoAccount[] = [];
+  for (const s of STAFF) {
+    const inv = await createInvite(db, { estateId, role: s.role, userId: staffIds.get(s.role)!, label: s.name, validDays: 30 });
+    accounts.push({ role: s.role, name: s.name, code: inv.code, url: inviteUrl(env.publicUrl, inv.code) });
+  }
+  // Owner accounts: a sole owner, a co-owner, and an owner of several parts.
+  const { examples } = demoRegisterCsv();
+  for (const ref of [examples.soleOwner, examples.coOwner, examples.multiOwner]) {
+    const [p] = await db.select().from(persons).where(and(eq(persons.estateId, estateId), eq(persons.ref, ref)));
+    if (!p) continue;
+    const name = `${p.name ?? ref}（业主 ${ref}）`;
+    const inv = await createInvite(db, { estateId, role: 'owner', personId: p.id, label: name, validDays: 30 });
+    accounts.push({ role: 'owner', name, code: inv.code, url: inviteUrl(env.publicUrl, inv.code) });
+  }
+  return { estateId, accounts, created };
+}
+
+export function writeAccounts(file: string, accounts: DemoAccount[]) {
+  writeFileSync(file, `${JSON.stringify(accounts, null, 2)}\n`, { mode: 0o600 });
+}

@@ -1,0 +1,28 @@
+import { createApp } from 'vue';
+import './vant.ts';
+import './styles.css';
+import App from './App.vue';
+import { defineRoutes, setGuard, startRouter } from './router.ts';
+import { getToken } from './session.ts';
+
+defineRoutes([
+  { name: 'home', path: '/', component: () => import('./pages/Home.vue') },
+  { name: 'sign-in', path: '/sign-in', component: () => import('./pages/SignIn.vue'), public: true },
+  { name: 'join', path: '/join', component: () => import('./pages/Join.vue'), public: true },
+  { name: 'import', path: '/estates/:id/import', component: () => import('./pages/Import.vue') },
+  { name: 'buildings', path: '/estates/:id/buildings', component: () => import('./pages/Buildings.vue') },
+  { name: 'parts', path: '/estates/:id/parts', component: () => import('./pages/Parts.vue') },
+  { name: 'invites', path: '/estates/:id/invites', component: () => import('./pages/Invites.vue') },
+]);
+
+// Pages other than sign-in need a session; remember where the person wanted to go.
+setGuard((to) => {
+  if (to.def && !to.def.public && !getToken()) {
+    const next = to.path + (to.query.toString() ? `?${to.query}` : '');
+    return next === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(next)}`;
+  }
+  return null;
+});
+
+startRouter();
+createApp(App).mount('#app');
