@@ -18,7 +18,7 @@ async function organizer(ctx: TestContext, name = 'Estate') {
 
 function upload(ctx: TestContext, estateId: string, token: string, content: string | Uint8Array, opts: { dryRun?: boolean; filename?: string; type?: string } = {}) {
   const form = new FormData();
-  form.set('file', new Blob([content], { type: opts.type ?? 'text/csv' }), opts.filename ?? 'register.csv');
+  form.set('file', new Blob([content as BlobPart], { type: opts.type ?? 'text/csv' }), opts.filename ?? 'register.csv');
   return ctx.call('POST', `/api/estates/${estateId}/register/import${opts.dryRun ? '?dryRun=true' : ''}`, { token, raw: form });
 }
 
