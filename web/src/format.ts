@@ -14,10 +14,10 @@ export function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, 'zh-CN', { numeric: true });
 }
 
-/** Where a part is: building · entrance · floor. */
+/** Where a part is: building · entrance · floor (each kept on one line: “Floor 4” never splits). */
 export function placeOf(p: { building: string; entrance: string | null; floor: number | null }): string {
   const bits = [buildingName(p.building)];
   if (p.entrance) bits.push(entranceName(p.entrance));
   if (p.floor !== null) bits.push(t('home.floor', { f: p.floor }));
-  return bits.join(' · ');
+  return bits.map((b) => b.replace(/ /g, '\u00a0')).join(' · ');
 }

@@ -22,4 +22,3 @@ import 'vant/es/progress/index.css';
 import 'vant/es/overlay/index.css';
 import 'vant/es/popup/index.css';
 import 'vant/es/dialog/index.css';
-import 'vant/es/toast/index.css';
