@@ -117,4 +117,30 @@ describeEachDb('sign-in', (ctx) => {
     const exp = await ctx().call('GET', '/api/me', { token: expired });
     expect(exp.body.error.messageZh).toContain('过期');
   });
+
+  it('binds an account to a register owner by certificate number (and name for co-owned parts)', async () => {
+    const csv = 'part_id,building,area,area_source,status,owners,owner_names,certificate\nB-1,1,80,register,registered,Q1,孙立新,苏2020第001号\nB-2,1,90,register,registered,Q2;Q3,周明;吴静,苏2020第002号\n';
+    const estate = await makeEstate(ctx(), csv, 'Bind estate');
+    const alone = await makeUser(ctx(), { name: 'new account' });
+    const wrong = await ctx().call('POST', '/api/me/bind', { token: alone.token, body: { estateId: estate.id, partId: 'B-1', certificate: '苏2020第999号' } });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.error.messageZh).toContain('不一致');
+    const ok = await ctx().call('POST', '/api/me/bind', { token: alone.token, body: { estateId: estate.id, partId: 'B-1', certificate: ' 苏2020第001号 ' } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.personRef).toBe('Q1');
+    const me = await ctx().call('GET', '/api/me', { token: alone.token });
+    expect(me.body.parts.map((p: any) => p.partId)).toEqual(['B-1']);
+    // Co-owned: the certificate alone does not say which co-owner is asking.
+    const co = await makeUser(ctx());
+    expect((await ctx().call('POST', '/api/me/bind', { token: co.token, body: { estateId: estate.id, partId: 'B-2', certificate: '苏2020第002号' } })).status).toBe(403);
+    const named = await ctx().call('POST', '/api/me/bind', { token: co.token, body: { estateId: estate.id, partId: 'B-2', certificate: '苏2020第002号', name: '吴静' } });
+    expect(named.body.personRef).toBe('Q3');
+    // A person already bound to someone else is not taken over.
+    const thief = await makeUser(ctx());
+    const taken = await ctx().call('POST', '/api/me/bind', { token: thief.token, body: { estateId: estate.id, partId: 'B-1', certificate: '苏2020第001号' } });
+    expect(taken.status).toBe(409);
+    const bad = await ctx().call('POST', '/api/me/bind', { token: thief.token, body: { estateId: 'x', partId: '', certificate: '1' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: any) => d.field).sort()).toEqual(['certificate', 'estateId', 'partId']);
+  });
 });

@@ -28,6 +28,10 @@ const REQUIRE_BROWSER = process.env.LINLI_REQUIRE_BROWSER === '1';
 const suite = HAVE_CHROMIUM || REQUIRE_BROWSER ? describe : describe.skip;
 const title = HAVE_CHROMIUM ? 'web client in Chromium (390×844 phone)' : REQUIRE_BROWSER ? 'web client in Chromium (required)' : `browser (skipped: ${CHROMIUM} not found)`;
 
+if (!HAVE_CHROMIUM && !REQUIRE_BROWSER) {
+  console.warn(`[web.test] browser journeys skipped: ${CHROMIUM} not found (set LINLI_CHROMIUM, or LINLI_REQUIRE_BROWSER=1 to fail instead)`);
+}
+
 type Account = { role: string; name: string; code: string; url: string };
 
 suite(title, () => {

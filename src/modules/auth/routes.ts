@@ -5,7 +5,7 @@ import { bearer, errorResponses, json, jsonBody } from '../../http/openapi.ts';
 import { rateLimit } from '../../http/rate-limit.ts';
 import { normalizePhone } from './codes.ts';
 import { access, Access, principal } from './guard.ts';
-import { profile, redeemInvite, requestOtp, verifyOtp } from './service.ts';
+import { bindByCertificate, profile, redeemInvite, requestOtp, verifyOtp } from './service.ts';
 import { issueToken } from './tokens.ts';
 import { myParts } from '../registry/service.ts';
 import { registerInviteRoutes } from './invite-routes.ts';
@@ -25,6 +25,8 @@ function phoneOrThrow(input: string): string {
 export function registerAuthRoutes(app: App) {
   // One limiter per app instance: guesses of codes from one address are slowed to 20 a minute.
   const signInLimit = rateLimit({ windowMs: 60_000, max: 20, name: 'sign-in' });
+  // Certificate numbers are guessable in sequence: binding attempts get their own, tighter budget.
+  const bindLimit = rateLimit({ windowMs: 60_000, max: 10, name: 'binding' });
   registerInviteRoutes(app);
   app.openapi(
     createRoute({
@@ -119,6 +121,32 @@ export function registerAuthRoutes(app: App) {
       const me = principal(c);
       const [p, parts] = await Promise.all([profile(db, me.userId), myParts(db, me.userId)]);
       return c.json({ ...p, parts }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/me/bind',
+      summary: 'Bind my account to my part in the register (house number + property certificate number, and name for co-owned parts)',
+      security: bearer,
+      middleware: [bindLimit, access(Access.user)] as const,
+      request: jsonBody(
+        z
+          .object({
+            estateId: z.string().uuid(),
+            partId: z.string().trim().min(1).max(64),
+            certificate: z.string().trim().min(4).max(64),
+            name: z.string().trim().min(1).max(50).optional(),
+          })
+          .strict(),
+      ),
+      responses: { 200: json(z.object({ personRef: z.string() }), 'Bound'), 409: json(z.any(), 'Already bound to another account'), ...errorResponses },
+    }),
+    async (c) => {
+      const { deps } = c.var;
+      const result = await bindByCertificate(deps.db, deps.keys, principal(c).userId, c.req.valid('json'));
+      return c.json(result, 200);
     },
   );
 }

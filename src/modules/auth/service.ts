@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
-import { estates, invites, otpChallenges, persons, roleGrants, users } from '../../../db/schema/index.ts';
+import { estates, invites, otpChallenges, ownerships, parts, persons, roleGrants, users } from '../../../db/schema/index.ts';
 import type { Db } from '../../db.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { sha256Hex, type Keyring } from '../../keys.ts';
@@ -197,4 +197,40 @@ export async function profile(db: Db, userId: string) {
     .innerJoin(estates, eq(estates.id, roleGrants.estateId))
     .where(eq(roleGrants.userId, userId));
   return { user: { id: user.id, displayName: user.displayName, isAdmin: user.isAdmin }, roles };
+}
+
+const bindRefused = () =>
+  new AppError('FORBIDDEN', 'the register does not match what you entered', undefined, '您填写的信息与业主名册不一致，请核对房号、不动产权证号和姓名');
+
+/**
+ * Binds a signed-in person to a register owner by facts only a real owner holds: the part's
+ * property certificate number (compared by keyed hash) and, for co-owned parts, their registered
+ * name. Grants the owner role in that estate. The same vague answer for every mismatch.
+ */
+export async function bindByCertificate(
+  db: Db,
+  keys: Keyring,
+  userId: string,
+  input: { estateId: string; partId: string; certificate: string; name?: string },
+): Promise<{ personRef: string }> {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .select({ certificateHash: parts.certificateHash, personId: persons.id, ref: persons.ref, name: persons.name, boundTo: persons.userId })
+      .from(parts)
+      .innerJoin(ownerships, eq(ownerships.partId, parts.id))
+      .innerJoin(persons, eq(persons.id, ownerships.personId))
+      .where(and(eq(parts.estateId, input.estateId), eq(parts.code, input.partId)));
+    const certificate = input.certificate.replace(/\s+/g, '');
+    if (!rows.length || !rows[0]!.certificateHash || rows[0]!.certificateHash !== keys.hash('certificate', certificate)) throw bindRefused();
+    const name = input.name?.trim();
+    const candidates = rows.length === 1 && !name ? rows : rows.filter((r) => name && r.name === name);
+    const person = candidates[0];
+    if (!person || candidates.length !== 1) throw bindRefused();
+    if (person.boundTo && person.boundTo !== userId) {
+      throw new AppError('CONFLICT', 'this owner is already bound to another account; ask the organizer', undefined, '该业主已绑定其他账号，请联系业委会核实');
+    }
+    await tx.update(persons).set({ userId }).where(eq(persons.id, person.personId));
+    await grant(tx as unknown as Db, userId, input.estateId, 'owner');
+    return { personRef: person.ref };
+  });
 }
