@@ -7,7 +7,7 @@ import { createDb, migrate } from '../src/db.ts';
 import { ConfigError, readEnv } from '../src/env.ts';
 import { loadKeyring } from '../src/keys.ts';
 import { createLogger } from '../src/logger.ts';
-import { startServer } from '../src/server.ts';
+import { startServer, stopOnSignals } from '../src/server.ts';
 import { seedDemo, writeAccounts, type DemoAccount } from './demo/seed.ts';
 
 function printAccounts(accounts: DemoAccount[], file: string) {
@@ -35,12 +35,7 @@ async function main() {
   process.stdout.write(`linli demo on ${running.url} (database: ${running.handle.kind}, data in ${env.LINLI_DATA_DIR})\n`);
   printAccounts(demo.accounts, file);
   process.stdout.write('\nOpen a link above on a phone or in a browser. Ctrl+C stops.\n');
-  const stop = async () => {
-    await running.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  stopOnSignals(running);
 }
 
 main().catch((err) => {

@@ -1,5 +1,5 @@
 import { readEnv, ConfigError } from './env.ts';
-import { startServer } from './server.ts';
+import { startServer, stopOnSignals } from './server.ts';
 import { ensureAdminInvite, inviteUrl } from './modules/auth/service.ts';
 
 /** The only file that starts servers (besides the demo, which seeds first and then calls the same startServer). */
@@ -18,12 +18,7 @@ async function main() {
   const admin = await ensureAdminInvite(running.deps.db);
   process.stdout.write(`linli listening on ${running.url} (database: ${running.handle.kind})\n`);
   if (admin) process.stdout.write(`First start: sign in as platform admin with code ${admin.code}\n  ${inviteUrl(env.publicUrl, admin.code)}\n`);
-  const stop = async () => {
-    await running.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  stopOnSignals(running);
 }
 
 main().catch((err) => {

@@ -46,3 +46,13 @@ export async function startServer(env: Env, opts: { sender?: Sender; logger?: Lo
     },
   };
 }
+
+/** Closes the server and database cleanly on SIGINT / SIGTERM. */
+export function stopOnSignals(running: RunningServer) {
+  const stop = async () => {
+    await running.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

@@ -312,6 +312,19 @@ export async function buildingsOverview(db: Db, estateId: string) {
   };
 }
 
+/** The public view of a part (joined with buildings and entrances): no names, no numbers. */
+const partView = {
+  partId: parts.code,
+  building: buildings.code,
+  entrance: entrances.code,
+  floor: parts.floor,
+  kind: parts.kind,
+  areaCents: parts.areaCents,
+  areaSource: parts.areaSource,
+  status: parts.status,
+};
+const ownerCount = sql<number>`(select count(*)::int from ${ownerships} o2 where o2.part_id = ${parts.id})`;
+
 /** One page of the register (house numbers, areas, statuses, owner counts — no names or numbers). */
 export async function listParts(db: Db, estateId: string, opts: { building?: string; q?: string; limit: number; offset: number }) {
   const where = and(
@@ -321,17 +334,7 @@ export async function listParts(db: Db, estateId: string, opts: { building?: str
   );
   const [{ total }] = (await db.select({ total: count() }).from(parts).innerJoin(buildings, eq(buildings.id, parts.buildingId)).where(where)) as [{ total: number }];
   const items = await db
-    .select({
-      partId: parts.code,
-      building: buildings.code,
-      entrance: entrances.code,
-      floor: parts.floor,
-      kind: parts.kind,
-      areaCents: parts.areaCents,
-      areaSource: parts.areaSource,
-      status: parts.status,
-      owners: sql<number>`(select count(*)::int from ${ownerships} where ${ownerships.partId} = ${parts.id})`,
-    })
+    .select({ ...partView, owners: ownerCount })
     .from(parts)
     .innerJoin(buildings, eq(buildings.id, parts.buildingId))
     .leftJoin(entrances, eq(entrances.id, parts.entranceId))
@@ -348,15 +351,8 @@ export async function myParts(db: Db, userId: string) {
     .select({
       estateId: estates.id,
       estateName: estates.name,
-      partId: parts.code,
-      building: buildings.code,
-      entrance: entrances.code,
-      floor: parts.floor,
-      kind: parts.kind,
-      areaCents: parts.areaCents,
-      areaSource: parts.areaSource,
-      status: parts.status,
-      coOwners: sql<number>`(select count(*)::int from ${ownerships} o2 where o2.part_id = ${parts.id})`,
+      ...partView,
+      coOwners: ownerCount,
     })
     .from(persons)
     .innerJoin(ownerships, eq(ownerships.personId, persons.id))
