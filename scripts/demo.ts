@@ -8,6 +8,7 @@ import { ConfigError, readEnv } from '../src/env.ts';
 import { loadKeyring } from '../src/keys.ts';
 import { createLogger } from '../src/logger.ts';
 import { startServer, stopOnSignals } from '../src/server.ts';
+import { ensureAdminInvite, inviteUrl } from '../src/modules/auth/service.ts';
 import { seedDemo, writeAccounts, type DemoAccount } from './demo/seed.ts';
 
 function printAccounts(accounts: DemoAccount[], file: string) {
@@ -34,6 +35,8 @@ async function main() {
   writeAccounts(file, demo.accounts);
   process.stdout.write(`linli demo on ${running.url} (database: ${running.handle.kind}, data in ${env.LINLI_DATA_DIR})\n`);
   printAccounts(demo.accounts, file);
+  const admin = await ensureAdminInvite(running.deps.db);
+  if (admin) process.stdout.write(`  ${'platform admin'.padEnd(15)} ${admin.code}  ${inviteUrl(env.publicUrl, admin.code)}   (creates estates; shown once)\n`);
   process.stdout.write('\nOpen a link above on a phone or in a browser. Ctrl+C stops.\n');
   stopOnSignals(running);
 }
