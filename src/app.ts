@@ -13,6 +13,7 @@ import { registerAuthRoutes } from './modules/auth/routes.ts';
 import { registerCouncilRoutes } from './modules/councils/routes.ts';
 import { registerHealthRoutes } from './modules/health/routes.ts';
 import { registerRegistryRoutes } from './modules/registry/routes.ts';
+import { registerVoteRoutes } from './modules/votes/routes.ts';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
 /** JSON bodies are small; register files may be larger. */
@@ -79,6 +80,7 @@ export function createApp(deps: Deps, opts: { webRoot?: string } = {}): App {
   registerAuthRoutes(app);
   registerRegistryRoutes(app);
   registerCouncilRoutes(app);
+  registerVoteRoutes(app);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

@@ -8,6 +8,8 @@ import type { Deps } from './http/context.ts';
 import { loadKeyring } from './keys.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ConsoleSender, type Sender } from './sender.ts';
+import { attachRealtime, type Realtime } from './realtime/server.ts';
+import { closeVote, dueForClose } from './modules/votes/service.ts';
 
 export interface RunningServer {
   url: string;
@@ -16,6 +18,7 @@ export interface RunningServer {
   deps: Deps;
   handle: DbHandle;
   server: Server;
+  realtime: Realtime;
   close(): Promise<void>;
 }
 
@@ -25,11 +28,24 @@ export async function startServer(env: Env, opts: { sender?: Sender; logger?: Lo
   const handle = await createDb({ url: env.DATABASE_URL, dataDir: env.DATABASE_URL ? undefined : `${env.LINLI_DATA_DIR}/pglite` });
   await migrate(handle.db);
   const keys = loadKeyring({ dataDir: env.LINLI_DATA_DIR, signingKey: env.LINLI_SIGNING_KEY, secret: env.LINLI_SECRET });
-  const deps: Deps = { db: handle.db, dbKind: handle.kind, env, keys, sender: opts.sender ?? new ConsoleSender(), logger };
+  // Events are wired to the realtime layer once the HTTP server exists.
+  const relay = { target: null as Realtime | null };
+  const deps: Deps = {
+    db: handle.db,
+    dbKind: handle.kind,
+    env,
+    keys,
+    sender: opts.sender ?? new ConsoleSender(),
+    logger,
+    events: { voteChanged: (estateId, voteId) => relay.target?.events.voteChanged(estateId, voteId) },
+  };
   const app = createApp(deps, { webRoot: opts.webRoot });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s as Server));
   });
+  const realtime = attachRealtime(server, deps);
+  relay.target = realtime;
+  const stopScheduler = scheduleCloses(deps);
   const port = (server.address() as AddressInfo).port;
   const url = env.PORT === 0 ? `http://127.0.0.1:${port}` : env.publicUrl;
   return {
@@ -39,9 +55,11 @@ export async function startServer(env: Env, opts: { sender?: Sender; logger?: Lo
     deps,
     handle,
     server,
+    realtime,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      stopScheduler();
       server.closeAllConnections?.();
+      await realtime.close(); // closes the HTTP server too
       await handle.close();
     },
   };
@@ -55,4 +73,29 @@ export function stopOnSignals(running: RunningServer) {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * Closes votes whose window has ended (every few seconds, on every node: closing is idempotent
+ * under the vote's log lock, so two nodes racing close it once).
+ */
+function scheduleCloses(deps: Deps, everyMs = 5000): () => void {
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const now = deps.now?.() ?? new Date();
+      for (const v of await dueForClose(deps.db, now)) {
+        const r = await closeVote(deps.db, v.estateId, v.id, { reason: 'voting window ended 投票期限届满', manual: false, userId: null, now });
+        if (!r.alreadyClosed) deps.events?.voteChanged(v.estateId, v.id);
+      }
+    } catch (err) {
+      deps.logger.warn({ err: { message: (err as Error).message } }, 'scheduled close failed');
+    } finally {
+      running = false;
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

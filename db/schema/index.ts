@@ -1,2 +1,3 @@
 export * from './auth.ts';
 export * from './registry.ts';
+export * from './votes.ts';

@@ -4,6 +4,7 @@ import type { Keyring } from '../keys.ts';
 import type { Logger } from '../logger.ts';
 import type { Sender } from '../sender.ts';
 import type { EstateRole } from '../modules/auth/roles.ts';
+import type { DomainEvents } from '../realtime/events.ts';
 
 /** Everything a request handler may use, injected once into createApp. */
 export interface Deps {
@@ -14,6 +15,8 @@ export interface Deps {
   sender: Sender;
   logger: Logger;
   now?: () => Date;
+  /** After-commit announcements (realtime pushes); optional in tests. */
+  events?: DomainEvents;
 }
 
 export interface Principal {

@@ -1,0 +1,150 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { users } from './auth.ts';
+import { estates } from './registry.ts';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+/**
+ * An owners' assembly vote (业主大会表决). Its 议事规则 settings are copied in at creation; its
+ * electorate is frozen at notice. Status: draft → noticed (公告; matters fixed, snapshot frozen)
+ * → closed → preliminary (result posted, objection period) → final. "Open" is not stored: it is the
+ * window [opens_at, closes_at) of a noticed vote.
+ */
+export const votes = pgTable(
+  'votes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    estateId: uuid('estate_id').notNull().references(() => estates.id),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    /** null = whole estate; else { building, entrance? } */
+    scope: jsonb('scope'),
+    rules: jsonb('rules').notNull(),
+    status: text('status').notNull().default('draft'),
+    noticeDate: date('notice_date', { mode: 'string' }),
+    opensAt: timestamptz('opens_at').notNull(),
+    closesAt: timestamptz('closes_at').notNull(),
+    noticedAt: timestamptz('noticed_at'),
+    closedAt: timestamptz('closed_at'),
+    closeReason: text('close_reason'),
+    objectionEndsAt: timestamptz('objection_ends_at'),
+    finalizedAt: timestamptz('finalized_at'),
+    /** Origin (log name) of the vote's ballot log; set at notice. */
+    logOrigin: text('log_origin'),
+    /** Canonical JSON of the manifest whose hash the `setup` entry carries. */
+    manifest: text('manifest'),
+    /** Engine result at close (contract JSON with cents), for pages and publication. */
+    result: jsonb('result'),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('votes_estate').on(t.estateId),
+    check('votes_status', sql`${t.status} in ('draft','noticed','closed','preliminary','final')`),
+    check('votes_window', sql`${t.closesAt} > ${t.opensAt}`),
+  ],
+);
+
+function timestamptz(name: string) {
+  return timestamp(name, { withTimezone: true });
+}
+
+/** A matter (议题) of a vote with its Civil Code art. 278 category, or 'consultation'. */
+export const voteMatters = pgTable(
+  'vote_matters',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    voteId: uuid('vote_id').notNull().references(() => votes.id),
+    position: integer('position').notNull(),
+    /** Short key used in the ledger (m1, m2, …). */
+    key: text('key').notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    category: text('category').notNull(),
+    kind: text('kind').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('vote_matters_key').on(t.voteId, t.key),
+    check('vote_matters_kind', sql`${t.kind} in ('yes_no','options')`),
+    check('vote_matters_category', sql`${t.category} in ('1','2','3','4','5','6','7','8','9','consultation')`),
+  ],
+);
+
+/** An option of an option matter, e.g. a paint colour with its swatch. */
+export const voteOptions = pgTable(
+  'vote_options',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    matterId: uuid('matter_id').notNull().references(() => voteMatters.id),
+    position: integer('position').notNull(),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    colorHex: text('color_hex'),
+    colorCode: text('color_code'),
+    pictureUrl: text('picture_url'),
+  },
+  (t) => [uniqueIndex('vote_options_key').on(t.matterId, t.key)],
+);
+
+/**
+ * The frozen electorate (选民名册快照): parties with their parts and weights, totals, the rules
+ * that built it, and the SHA-256 of its canonical roster. The only source of denominators.
+ */
+export const electorateSnapshots = pgTable('electorate_snapshots', {
+  voteId: uuid('vote_id').primaryKey().references(() => votes.id),
+  merge: text('merge').notNull(),
+  parties: integer('parties').notNull(),
+  areaCents: bigint('area_cents', { mode: 'number' }).notNull(),
+  /** [{ id, parts: [{ partId, building, entrance, areaCents }], areaCents, developer, personRefs }] */
+  roster: jsonb('roster').notNull(),
+  rosterSha256: text('roster_sha256').notNull(),
+  createdAt: createdAt(),
+});
+
+/**
+ * Every ballot event. `status`: accepted, rejected (with reason) or superseded. The choice is kept
+ * for the tally even in sealed mode (the ledger carries only the commitment); `salt` opens it.
+ */
+export const ballots = pgTable(
+  'ballots',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    voteId: uuid('vote_id').notNull().references(() => votes.id),
+    matterId: uuid('matter_id').notNull().references(() => voteMatters.id),
+    party: text('party').notNull(),
+    seq: integer('seq').notNull(),
+    channel: text('channel').notNull(),
+    choice: text('choice').notNull(),
+    salt: text('salt'),
+    status: text('status').notNull(),
+    reason: text('reason'),
+    userId: uuid('user_id').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // The database itself refuses a second accepted ballot of one party on one matter.
+    uniqueIndex('ballots_one_accepted').on(t.voteId, t.matterId, t.party).where(sql`${t.status} = 'accepted'`),
+    index('ballots_vote').on(t.voteId, t.seq),
+    check('ballots_status', sql`${t.status} in ('accepted','rejected','superseded')`),
+    check('ballots_channel', sql`${t.channel} in ('online','paper','proxy')`),
+  ],
+);
+
+/**
+ * The append-only ballot log of each vote (hash chain; Merkle tree over the leaves). `body` holds
+ * the exact canonical bytes that are hashed and exported. A trigger refuses UPDATE and DELETE.
+ */
+export const ledgerEntries = pgTable(
+  'ledger_entries',
+  {
+    voteId: uuid('vote_id').notNull().references(() => votes.id),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    body: text('body').notNull(),
+    leaf: text('leaf').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.voteId, t.seq] }), check('ledger_seq_nonneg', sql`${t.seq} >= 0`)],
+);

@@ -1,0 +1,464 @@
+import { randomBytes } from 'node:crypto';
+import { and, asc, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { ballots, buildings, electorateSnapshots, entrances, persons, ownerships, parts, voteMatters, voteOptions, votes } from '../../../db/schema/index.ts';
+import type { Db } from '../../db.ts';
+import { deriveParties } from '../../domain/electorate/parties.ts';
+import { canonicalize, type Json } from '../../domain/ledger/jcs.ts';
+import { logOrigin } from '../../domain/ledger/entry.ts';
+import { sha256Bytes, toBase64 } from '../../domain/ledger/hash.ts';
+import type { EstateRules } from '../../domain/rules/settings.ts';
+import { canOpen, earliestOpening } from '../../domain/tally/notice.ts';
+import { checkChoice, normalizeTallyRules, tally, toContractJson, type BallotInput as EngineBallot, type Category, type TallyRules } from '../../domain/tally/tally.ts';
+import { AppError, forbidden, notFound } from '../../errors.ts';
+import { appendEntries, lockVoteLog } from '../ledger/append.ts';
+import { getEstate, loadElectorateParts } from '../registry/service.ts';
+import type { CreateVote, Matter } from './schemas.ts';
+import { freezeRoster, loadSnapshot, rosterLines, type RosterParty } from './snapshot.ts';
+
+/** Code version recorded in the `tally` entry, so a recount can name what produced the result. */
+export const ENGINE_VERSION = 'linli-tally/1';
+const DAY = 86_400_000;
+
+const voteError = (code: 'CONFLICT' | 'FORBIDDEN' | 'VALIDATION_FAILED', message: string, messageZh: string, field?: string) =>
+  new AppError(code, message, field ? [{ field, message }] : undefined, messageZh);
+
+/** The Beijing calendar date of an instant (notice periods count calendar days in China). */
+export function beijingDate(d: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}
+
+function optionKeys(m: Matter) {
+  return m.options.map((o, i) => ({ ...o, key: o.key ?? String.fromCharCode(65 + i) }));
+}
+
+async function insertMatters(tx: Db, voteId: string, matters: Matter[], startAt: number) {
+  for (const [i, m] of matters.entries()) {
+    const position = startAt + i;
+    const [row] = await tx
+      .insert(voteMatters)
+      .values({ voteId, position, key: `m${position}`, title: m.title, description: m.description, category: m.category, kind: m.kind })
+      .returning({ id: voteMatters.id });
+    const opts = optionKeys(m);
+    if (opts.length) {
+      await tx.insert(voteOptions).values(
+        opts.map((o, j) => ({ matterId: row!.id, position: j + 1, key: o.key, name: o.name, colorHex: o.colorHex?.toUpperCase() ?? null, colorCode: o.colorCode ?? null, pictureUrl: o.pictureUrl ?? null })),
+      );
+    }
+  }
+}
+
+/** Creates a draft vote with the estate's 议事规则 copied in. */
+export async function createVote(db: Db, estateId: string, userId: string | null, input: CreateVote) {
+  const estate = await getEstate(db, estateId);
+  const rules = estate.rules;
+  const opensAt = new Date(input.opensAt);
+  const closesAt = new Date(input.closesAt);
+  const days = (closesAt.getTime() - opensAt.getTime()) / DAY;
+  if (!(closesAt > opensAt)) throw voteError('VALIDATION_FAILED', 'closesAt: the window must end after it opens', '投票结束时间必须晚于开始时间', 'closesAt');
+  if (days < rules.windowMinDays || days > rules.windowMaxDays) {
+    throw voteError('VALIDATION_FAILED', `closesAt: the voting window must last ${rules.windowMinDays} to ${rules.windowMaxDays} days (议事规则)`, `投票期限须为 ${rules.windowMinDays} 至 ${rules.windowMaxDays} 天`, 'closesAt');
+  }
+  if (input.scope) {
+    const [b] = await db.select({ id: buildings.id }).from(buildings).where(and(eq(buildings.estateId, estateId), eq(buildings.code, input.scope.building)));
+    if (!b) throw voteError('VALIDATION_FAILED', `scope.building: no building ${input.scope.building} in the register`, '登记表中没有该楼栋', 'scope.building');
+    if (input.scope.entrance) {
+      const [e] = await db.select({ id: entrances.id }).from(entrances).where(and(eq(entrances.buildingId, b.id), eq(entrances.code, input.scope.entrance)));
+      if (!e) throw voteError('VALIDATION_FAILED', `scope.entrance: no entrance ${input.scope.entrance} in building ${input.scope.building}`, '该楼栋没有这个单元', 'scope.entrance');
+    }
+  }
+  return db.transaction(async (tx) => {
+    const [vote] = await tx
+      .insert(votes)
+      .values({ estateId, title: input.title, description: input.description, scope: input.scope ?? null, rules, opensAt, closesAt, createdBy: userId })
+      .returning();
+    await insertMatters(tx as unknown as Db, vote!.id, input.matters, 1);
+    return vote!;
+  });
+}
+
+async function voteRow(db: Db, estateId: string, voteId: string) {
+  const [vote] = await db.select().from(votes).where(and(eq(votes.id, voteId), eq(votes.estateId, estateId)));
+  if (!vote) throw notFound('vote');
+  return vote;
+}
+
+/** Adds matters to a draft. After the notice only announced matters may be voted on (T12). */
+export async function addMatters(db: Db, estateId: string, voteId: string, matters: Matter[]) {
+  return db.transaction(async (tx) => {
+    const [vote] = await tx.select().from(votes).where(and(eq(votes.id, voteId), eq(votes.estateId, estateId))).for('update');
+    if (!vote) throw notFound('vote');
+    if (vote.status !== 'draft') {
+      throw voteError('CONFLICT', 'matters cannot be added after the notice: only announced matters may be voted on', '公告发出后不能再增加表决事项：只能表决已公告的事项');
+    }
+    const [{ n }] = (await tx.select({ n: sql<number>`count(*)::int` }).from(voteMatters).where(eq(voteMatters.voteId, voteId))) as [{ n: number }];
+    await insertMatters(tx as unknown as Db, voteId, matters, Number(n) + 1);
+  });
+}
+
+export async function mattersOf(db: Db, voteId: string) {
+  const ms = await db.select().from(voteMatters).where(eq(voteMatters.voteId, voteId)).orderBy(asc(voteMatters.position));
+  const opts = ms.length ? await db.select().from(voteOptions).where(inArray(voteOptions.matterId, ms.map((m) => m.id))).orderBy(asc(voteOptions.position)) : [];
+  return ms.map((m) => ({ ...m, options: opts.filter((o) => o.matterId === m.id) }));
+}
+
+type MatterRow = Awaited<ReturnType<typeof mattersOf>>[number];
+
+/** The engine's rules for one matter of a vote. */
+export function tallyRulesFor(vote: { rules: unknown; scope: unknown }, matter: MatterRow): TallyRules {
+  const r = vote.rules as EstateRules;
+  return normalizeTallyRules({
+    category: (matter.category === 'consultation' ? 'consultation' : Number(matter.category)) as Category,
+    scope: (vote.scope as TallyRules['scope']) ?? null,
+    merge: r.merge,
+    countKinds: r.countKinds,
+    revision: r.revision,
+    spoilt: r.spoilt,
+    nonVoters: r.nonVoters,
+    options: matter.kind === 'options' ? matter.options.map((o) => o.key) : null,
+  });
+}
+
+/**
+ * Publishes the notice (公告): fixes the matters, freezes and publishes the electorate, and opens the
+ * vote's log with its `setup` entry. Refuses an opening earlier than the notice period allows (T12).
+ */
+export async function publishNotice(db: Db, publicUrl: string, estateId: string, voteId: string, noticeDate: string, now: Date) {
+  return db.transaction(async (tx) => {
+    const [vote] = await tx.select().from(votes).where(and(eq(votes.id, voteId), eq(votes.estateId, estateId))).for('update');
+    if (!vote) throw notFound('vote');
+    if (vote.status !== 'draft') throw voteError('CONFLICT', 'the notice has already been published', '公告已经发布');
+    const rules = vote.rules as EstateRules;
+    const opening = beijingDate(vote.opensAt);
+    if (!canOpen(noticeDate, opening, rules.noticeDays)) {
+      const earliest = earliestOpening(noticeDate, rules.noticeDays);
+      throw voteError(
+        'CONFLICT',
+        `opensAt: with a notice on ${noticeDate} the vote may open on ${earliest} at the earliest (${rules.noticeDays} days' notice; the notice day does not count)`,
+        `公告日为 ${noticeDate}，按规定须提前 ${rules.noticeDays} 日公告（公告当日不计），最早 ${earliest} 开始投票`,
+        'opensAt',
+      );
+    }
+    const matters = await mattersOf(tx as unknown as Db, voteId);
+    if (!matters.length) throw voteError('CONFLICT', 'a vote needs at least one matter before its notice', '请先添加至少一项表决事项');
+    const allParts = await loadElectorateParts(tx as unknown as Db, estateId);
+    const parties = deriveParties(allParts, { merge: rules.merge, countKinds: rules.countKinds, scope: (vote.scope as { building: string; entrance?: string | null } | null) ?? null });
+    if (!parties.length) throw voteError('CONFLICT', 'the electorate is empty: import the register first', '选民名册为空，请先导入业主登记表');
+    const { roster, rosterSha256 } = freezeRoster(parties, allParts);
+    const totalArea = roster.reduce((s, p) => s + p.areaCents, 0);
+    await tx.insert(electorateSnapshots).values({ voteId, merge: rules.merge, parties: roster.length, areaCents: totalArea, roster, rosterSha256 });
+    const origin = logOrigin(publicUrl, estateId, voteId);
+    const manifest = canonicalize({
+      v: 1,
+      log: origin,
+      estate: estateId,
+      vote: voteId,
+      title: vote.title,
+      notice_date: noticeDate,
+      window: { opens_at: vote.opensAt.toISOString(), closes_at: vote.closesAt.toISOString() },
+      scope: (vote.scope as Json) ?? null,
+      rules: rules as unknown as Json,
+      matters: matters.map((m) => ({
+        key: m.key,
+        title: m.title,
+        category: m.category,
+        kind: m.kind,
+        options: m.options.map((o) => ({ key: o.key, name: o.name, color_hex: o.colorHex, color_code: o.colorCode })),
+      })),
+      electorate: { parties: roster.length, area_cents: totalArea, merge: rules.merge, roster_sha256: rosterSha256 },
+    });
+    const vRow = { id: voteId, logOrigin: origin };
+    await lockVoteLog(tx as unknown as Db, voteId);
+    await appendEntries(tx as unknown as Db, vRow, [{ type: 'setup', body: { manifest_sha256: toBase64(sha256Bytes(manifest)) } }], now);
+    await tx.update(votes).set({ status: 'noticed', noticeDate, noticedAt: now, logOrigin: origin, manifest }).where(eq(votes.id, voteId));
+    return { noticeDate, earliestOpening: earliestOpening(noticeDate, rules.noticeDays), parties: roster.length, areaCents: totalArea };
+  });
+}
+
+/** Where a vote stands at `now`, as owners see it. */
+export function phase(vote: { status: string; opensAt: Date; closesAt: Date }, now: Date): 'draft' | 'noticed' | 'open' | 'closed' | 'preliminary' | 'final' {
+  if (vote.status === 'noticed') return now < vote.opensAt ? 'noticed' : now < vote.closesAt ? 'open' : 'closed';
+  return vote.status as 'draft' | 'closed' | 'preliminary' | 'final';
+}
+
+/** The parties of the frozen roster that the user's register persons belong to. */
+export async function partiesOfUser(db: Db, estateId: string, voteId: string, userId: string): Promise<RosterParty[]> {
+  const snap = await loadSnapshot(db, voteId);
+  if (!snap) return [];
+  const mine = await db
+    .select({ code: parts.code })
+    .from(persons)
+    .innerJoin(ownerships, eq(ownerships.personId, persons.id))
+    .innerJoin(parts, eq(parts.id, ownerships.partId))
+    .where(and(eq(persons.userId, userId), eq(persons.estateId, estateId)));
+  const ids = new Set<string>();
+  for (const { code } of mine) {
+    const party = snap.electorate.byPart.get(code);
+    if (party) ids.add(party.ref);
+  }
+  return snap.roster.filter((p) => ids.has(p.id));
+}
+
+export interface BallotOutcome {
+  matter: string;
+  status: 'accepted' | 'rejected';
+  seq: number;
+  leaf: string;
+  reason?: string;
+}
+
+/**
+ * Casts an owner's online ballot for one or more matters. Under the vote's log lock, in one
+ * transaction: checks the window and close, the choice and the revision rule, writes each ballot
+ * row and its ledger entry together. A submission is accepted whole or rejected whole; rejected
+ * ballots that reached the box are recorded with their reason and the caller answers 4xx.
+ */
+export async function castBallot(
+  db: Db,
+  input: { estateId: string; voteId: string; userId: string; tokenId: string; party?: string; nonce: string; choices: { matter: string; choice: string }[]; now: Date },
+): Promise<{ party: string; outcomes: BallotOutcome[]; accepted: boolean }> {
+  const vote = await voteRow(db, input.estateId, input.voteId);
+  const p = phase(vote, input.now);
+  if (p === 'draft' || p === 'noticed') {
+    throw voteError('CONFLICT', `voting has not started; it opens at ${vote.opensAt.toISOString()}`, `投票尚未开始，开始时间为 ${beijingDate(vote.opensAt)}`);
+  }
+  if (p !== 'open') throw voteError('CONFLICT', 'voting is closed', '投票已经结束');
+  const mine = await partiesOfUser(db, input.estateId, input.voteId, input.userId);
+  if (!mine.length) throw forbidden('you are not an owner in the electorate of this vote');
+  let party = mine[0]!;
+  if (mine.length > 1 || input.party) {
+    const chosen = mine.find((x) => x.id === input.party);
+    if (!chosen) throw voteError('VALIDATION_FAILED', `party: you hold parts in several owner parties; choose one of ${mine.map((x) => x.id).join(', ')}`, '您名下有多个业主身份，请选择以哪一个投票', 'party');
+    party = chosen;
+  }
+  const matters = await mattersOf(db, input.voteId);
+  const byKey = new Map(matters.map((m) => [m.key, m]));
+  const seen = new Set<string>();
+  for (const c of input.choices) {
+    if (!byKey.has(c.matter)) throw voteError('VALIDATION_FAILED', `choices: no matter ${c.matter} in this vote`, '没有这个表决事项', 'choices');
+    if (seen.has(c.matter)) throw voteError('VALIDATION_FAILED', `choices: matter ${c.matter} listed twice`, '同一事项只能选择一次', 'choices');
+    seen.add(c.matter);
+  }
+  const rules = vote.rules as EstateRules;
+  const sealed = rules.secrecy === 'sealed';
+
+  const result = await db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    await lockVoteLog(t, vote.id);
+    // Re-read under the lock: a close that committed first wins the race.
+    const [fresh] = await tx.select({ closedAt: votes.closedAt, status: votes.status }).from(votes).where(eq(votes.id, vote.id));
+    if (fresh!.closedAt || fresh!.status !== 'noticed') return { closed: true as const };
+    const prior = await tx
+      .select({ id: ballots.id, matterId: ballots.matterId, seq: ballots.seq })
+      .from(ballots)
+      .where(and(eq(ballots.voteId, vote.id), eq(ballots.party, party.id), eq(ballots.status, 'accepted')));
+    const plan = input.choices.map((c) => {
+      const m = byKey.get(c.matter)!;
+      const already = prior.find((b) => b.matterId === m.id);
+      const reason = !checkChoice(c.choice, tallyRulesFor(vote, m))
+        ? 'choice not allowed'
+        : already && rules.revision === 'final'
+          ? 'party already voted'
+          : null;
+      return { c, m, already, reason };
+    });
+    const rejectAll = plan.some((x) => x.reason);
+    const weights = { area_cents: party.areaCents, heads: 1 };
+    const items: { type: 'ballot' | 'ballot_rejected' | 'ballot_superseded'; body: Record<string, Json> }[] = [];
+    type Row =
+      | { kind: 'supersede'; ballotId: string }
+      | { kind: 'ballot'; matterKey: string; matterId: string; choice: string; salt: string | null; status: 'accepted' | 'rejected'; reason: string | null };
+    const rows: Row[] = [];
+    for (const x of plan) {
+      const base: Record<string, Json> = { matter: x.m.key, party: party.id, weights, channel: 'online', nonce: input.nonce, token: input.tokenId };
+      if (rejectAll) {
+        const reason = x.reason ?? 'submission contained a ballot that was not allowed';
+        items.push({ type: 'ballot_rejected', body: { ...base, reason } });
+        rows.push({ kind: 'ballot', matterKey: x.m.key, matterId: x.m.id, choice: x.c.choice, salt: null, status: 'rejected', reason });
+        continue;
+      }
+      if (x.already) {
+        // last_counts: the earlier ballot stays in the log; a marker says it no longer counts.
+        items.push({ type: 'ballot_superseded', body: { matter: x.m.key, party: party.id, superseded_seq: x.already.seq } });
+        rows.push({ kind: 'supersede', ballotId: x.already.id });
+      }
+      const salt = sealed ? toBase64(randomBytes(32)) : null;
+      items.push({ type: 'ballot', body: sealed ? { ...base, commit: commitment(vote.logOrigin!, x.m.key, party.id, x.c.choice, salt!) } : { ...base, choice: x.c.choice } });
+      rows.push({ kind: 'ballot', matterKey: x.m.key, matterId: x.m.id, choice: x.c.choice, salt, status: 'accepted', reason: null });
+    }
+    const appended = await appendEntries(t, { id: vote.id, logOrigin: vote.logOrigin! }, items, input.now);
+    const outcomes: BallotOutcome[] = [];
+    for (const [i, row] of rows.entries()) {
+      const entry = appended[i]!;
+      if (row.kind === 'supersede') {
+        await tx.update(ballots).set({ status: 'superseded' }).where(eq(ballots.id, row.ballotId));
+        continue;
+      }
+      await tx.insert(ballots).values({
+        voteId: vote.id,
+        matterId: row.matterId,
+        party: party.id,
+        seq: entry.seq,
+        channel: 'online',
+        choice: row.choice,
+        salt: row.salt,
+        status: row.status,
+        reason: row.reason,
+        userId: input.userId,
+        createdAt: input.now,
+      });
+      outcomes.push({ matter: row.matterKey, status: row.status, seq: entry.seq, leaf: entry.leaf, ...(row.reason ? { reason: row.reason } : {}) });
+    }
+    return { closed: false as const, outcomes, accepted: !rejectAll };
+  });
+  if (result.closed) throw voteError('CONFLICT', 'voting is closed', '投票已经结束');
+  return { party: party.id, outcomes: result.outcomes, accepted: result.accepted };
+}
+
+/** Sealed-mode commitment: SHA-256("linli-ballot-v1" ‖ log ‖ matter ‖ party ‖ choice ‖ salt32), fields joined by 0x00. */
+export function commitment(log: string, matter: string, party: string, choice: string, saltB64: string): string {
+  const enc = new TextEncoder();
+  const partsBytes = ['linli-ballot-v1', log, matter, party, choice].map((s) => enc.encode(s));
+  const salt = Uint8Array.from(Buffer.from(saltB64, 'base64'));
+  const total = partsBytes.reduce((n, b) => n + b.length + 1, 0) + salt.length;
+  const buf = new Uint8Array(total);
+  let o = 0;
+  for (const b of partsBytes) {
+    buf.set(b, o);
+    o += b.length;
+    buf[o++] = 0;
+  }
+  buf.set(salt, o);
+  return toBase64(sha256Bytes(buf));
+}
+
+/** Live turnout per matter: parties and area taking part, overall and per building. Never yes/no. */
+export async function turnout(db: Db, voteId: string) {
+  const snap = await loadSnapshot(db, voteId);
+  const matters = await mattersOf(db, voteId);
+  if (!snap) return { total: null, matters: [] };
+  const rows = await db
+    .select({ matterId: ballots.matterId, party: ballots.party })
+    .from(ballots)
+    .where(and(eq(ballots.voteId, voteId), eq(ballots.status, 'accepted')));
+  const rosterById = new Map(snap.roster.map((p) => [p.id, p]));
+  const buildingsTotal = new Map<string, { parties: number; areaCents: number }>();
+  for (const p of snap.roster) {
+    for (const b of new Set(p.parts.map((x) => x.building))) {
+      const t = buildingsTotal.get(b) ?? { parties: 0, areaCents: 0 };
+      t.parties++;
+      t.areaCents += p.parts.filter((x) => x.building === b).reduce((s, x) => s + x.areaCents, 0);
+      buildingsTotal.set(b, t);
+    }
+  }
+  const collator = new Intl.Collator('zh', { numeric: true });
+  return {
+    total: { parties: snap.roster.length, areaCents: snap.electorate.totals.areaCents },
+    matters: matters.map((m) => {
+      const voted = [...new Set(rows.filter((r) => r.matterId === m.id).map((r) => r.party))].map((id) => rosterById.get(id)!).filter(Boolean);
+      const perBuilding = new Map<string, { parties: number; areaCents: number }>();
+      for (const p of voted) {
+        for (const b of new Set(p.parts.map((x) => x.building))) {
+          const t = perBuilding.get(b) ?? { parties: 0, areaCents: 0 };
+          t.parties++;
+          t.areaCents += p.parts.filter((x) => x.building === b).reduce((s, x) => s + x.areaCents, 0);
+          perBuilding.set(b, t);
+        }
+      }
+      return {
+        matter: m.key,
+        parties: voted.length,
+        areaCents: voted.reduce((s, p) => s + p.areaCents, 0),
+        buildings: [...buildingsTotal.entries()]
+          .sort(([a], [b]) => collator.compare(a, b))
+          .map(([building, total]) => ({ building, parties: perBuilding.get(building)?.parties ?? 0, areaCents: perBuilding.get(building)?.areaCents ?? 0, totalParties: total.parties, totalAreaCents: total.areaCents })),
+      };
+    }),
+  };
+}
+
+/**
+ * Closes a vote (scheduled at the window's end, or manually with a logged reason) and tallies it
+ * with the engine from the ballot events in log order — the same function the recount CLI uses.
+ * Idempotent under the log lock: a second close finds it closed and returns.
+ */
+export async function closeVote(db: Db, estateId: string, voteId: string, opts: { reason: string; manual: boolean; userId: string | null; now: Date }) {
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    await lockVoteLog(t, voteId);
+    const [vote] = await tx.select().from(votes).where(and(eq(votes.id, voteId), eq(votes.estateId, estateId)));
+    if (!vote) throw notFound('vote');
+    if (vote.status === 'draft') throw voteError('CONFLICT', 'a draft cannot be closed; publish its notice first', '草稿不能结束，请先发布公告');
+    if (vote.status !== 'noticed') {
+      if (opts.manual) throw voteError('CONFLICT', 'the vote is already closed', '投票已经结束');
+      return { alreadyClosed: true as const };
+    }
+    if (!opts.manual && opts.now < vote.closesAt) return { alreadyClosed: true as const };
+    const matters = await mattersOf(t, voteId);
+    const snap = (await loadSnapshot(t, voteId))!;
+    const events = await tx.select().from(ballots).where(eq(ballots.voteId, voteId)).orderBy(asc(ballots.seq));
+    const results: Record<string, Json> = {};
+    const stored: Record<string, unknown> = {};
+    for (const m of matters) {
+      const rules = tallyRulesFor(vote, m);
+      // The engine sees what the log's `ballot` entries hold: accepted and later-superseded ballots.
+      // Box rejections (with their reasons) are records, not votes.
+      const engineBallots: EngineBallot[] = events
+        .filter((b) => b.matterId === m.id && b.status !== 'rejected')
+        .map((b) => ({ seq: b.seq, partId: snap.roster.find((p) => p.id === b.party)!.parts[0]!.partId, channel: b.channel as EngineBallot['channel'], choice: b.choice }));
+      const r = tally(snap.electorate, engineBallots, rules);
+      const contract = toContractJson(r, rules) as unknown as Record<string, Json>;
+      // Fail closed: the engine must accept exactly the ballots the box accepted.
+      const live = events.filter((b) => b.matterId === m.id && b.status === 'accepted').length;
+      const engineParticipation = (contract.participation as { parties: number }).parties;
+      if (rules.revision === 'final' && engineParticipation !== live) {
+        throw new Error(`tally mismatch on ${m.key}: engine ${engineParticipation} parties, box ${live}`);
+      }
+      results[m.key] = contract;
+      stored[m.key] = contract;
+    }
+    const objectionEndsAt = new Date(opts.now.getTime() + (vote.rules as EstateRules).objectionDays * DAY);
+    const vRow = { id: voteId, logOrigin: vote.logOrigin! };
+    await appendEntries(
+      t,
+      vRow,
+      [
+        { type: 'close', body: { reason: opts.reason, manual: opts.manual } },
+        { type: 'tally', body: { engine: ENGINE_VERSION, stage: 'preliminary', results } },
+      ],
+      opts.now,
+    );
+    await tx
+      .update(votes)
+      .set({ status: 'preliminary', closedAt: opts.now, closeReason: opts.reason, objectionEndsAt, result: stored })
+      .where(eq(votes.id, voteId));
+    return { alreadyClosed: false as const, results: stored };
+  });
+}
+
+/** After the objection period, the preliminary result becomes final (logged as a publication). */
+export async function finalizeVote(db: Db, estateId: string, voteId: string, now: Date) {
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    await lockVoteLog(t, voteId);
+    const [vote] = await tx.select().from(votes).where(and(eq(votes.id, voteId), eq(votes.estateId, estateId)));
+    if (!vote) throw notFound('vote');
+    if (vote.status !== 'preliminary') throw voteError('CONFLICT', 'only a preliminary result can be made final', '只有初步结果才能确认为最终结果');
+    if (vote.objectionEndsAt && now < vote.objectionEndsAt) {
+      throw voteError('CONFLICT', `the objection period runs until ${vote.objectionEndsAt.toISOString()}`, `异议期至 ${beijingDate(vote.objectionEndsAt)} 结束后才能公布最终结果`);
+    }
+    await appendEntries(t, { id: voteId, logOrigin: vote.logOrigin! }, [{ type: 'publication', body: { stage: 'final' } }], now);
+    await tx.update(votes).set({ status: 'final', finalizedAt: now }).where(eq(votes.id, voteId));
+  });
+}
+
+/** Votes whose window has ended but which are not closed yet (for the scheduler). */
+export async function dueForClose(db: Db, now: Date) {
+  return db.select({ id: votes.id, estateId: votes.estateId }).from(votes).where(and(eq(votes.status, 'noticed'), lte(votes.closesAt, now), isNull(votes.closedAt)));
+}
+
+export async function listVotes(db: Db, estateId: string) {
+  return db.select().from(votes).where(eq(votes.estateId, estateId)).orderBy(desc(votes.createdAt));
+}
+
+export { voteRow, rosterLines };
+export type { RosterParty };

@@ -1,0 +1,109 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import { z } from 'zod';
+import { and, eq } from 'drizzle-orm';
+import { roleGrants, users, votes } from '../../db/schema/index.ts';
+import { AppError } from '../errors.ts';
+import type { Deps } from '../http/context.ts';
+import { verifyToken } from '../modules/auth/tokens.ts';
+import { phase, turnout } from '../modules/votes/service.ts';
+import type { DomainEvents } from './events.ts';
+import type { Ack, ClientToServerEvents, ServerToClientEvents, SocketData, TurnoutPush } from './protocol.ts';
+
+const WatchPayload = z.object({ estateId: z.string().uuid(), voteId: z.string().uuid() }).strict();
+const COALESCE_MS = 1000;
+
+function fail(err: unknown): Ack<never> {
+  if (err instanceof AppError) return { ok: false, error: { code: err.code, message: err.message, messageZh: err.messageZh } };
+  if (err instanceof z.ZodError) return { ok: false, error: { code: 'VALIDATION_FAILED', message: err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } };
+  return { ok: false, error: { code: 'INTERNAL', message: 'internal error' } };
+}
+
+export interface Realtime {
+  io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  events: DomainEvents;
+  close(): Promise<void>;
+}
+
+/**
+ * Socket.IO on the same HTTP server as the API. The token is checked in the handshake; a client
+ * joins a vote's room only with a role in its estate; services announce changes after commit and
+ * the pushes are coalesced per vote to about one a second.
+ */
+export function attachRealtime(http: HttpServer, deps: Deps): Realtime {
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(http, {
+    serveClient: false,
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
+  });
+
+  io.use(async (socket, next) => {
+    try {
+      const token = (socket.handshake.auth as { token?: unknown })?.token;
+      if (typeof token !== 'string') throw new AppError('UNAUTHENTICATED', 'sign-in required');
+      const claims = await verifyToken(deps.keys, deps.env.publicUrl, token);
+      const [user] = await deps.db.select({ id: users.id, isAdmin: users.isAdmin }).from(users).where(eq(users.id, claims.userId));
+      if (!user) throw new AppError('UNAUTHENTICATED', 'sign-in required');
+      socket.data.userId = user.id;
+      socket.data.isAdmin = user.isAdmin;
+      next();
+    } catch (err) {
+      const e = new Error(err instanceof AppError ? err.message : 'unauthorized') as Error & { data?: unknown };
+      e.data = { code: 'UNAUTHENTICATED' };
+      next(e);
+    }
+  });
+
+  async function snapshotPush(voteId: string): Promise<TurnoutPush> {
+    const [vote] = await deps.db.select().from(votes).where(eq(votes.id, voteId));
+    if (!vote) throw new AppError('NOT_FOUND', 'vote not found', undefined, '未找到该投票');
+    return { voteId, phase: phase(vote, deps.now?.() ?? new Date()), turnout: await turnout(deps.db, voteId) };
+  }
+
+  io.on('connection', (socket) => {
+    socket.on('vote:watch', async (payload, ack) => {
+      const reply = typeof ack === 'function' ? ack : () => {};
+      try {
+        const { estateId, voteId } = WatchPayload.parse(payload);
+        if (!socket.data.isAdmin) {
+          const roles = await deps.db.select({ r: roleGrants.role }).from(roleGrants).where(and(eq(roleGrants.userId, socket.data.userId), eq(roleGrants.estateId, estateId)));
+          if (!roles.length) throw new AppError('FORBIDDEN', 'you do not have access to this', undefined, '您没有权限');
+        }
+        const [vote] = await deps.db.select({ id: votes.id }).from(votes).where(and(eq(votes.id, voteId), eq(votes.estateId, estateId)));
+        if (!vote) throw new AppError('NOT_FOUND', 'vote not found', undefined, '未找到该投票');
+        await socket.join(`vote:${voteId}`);
+        reply({ ok: true, data: await snapshotPush(voteId) });
+      } catch (err) {
+        reply(fail(err));
+      }
+    });
+    socket.on('vote:unwatch', async (payload, ack) => {
+      if (payload && typeof payload.voteId === 'string') await socket.leave(`vote:${payload.voteId}`);
+      if (typeof ack === 'function') ack({ ok: true, data: null });
+    });
+  });
+
+  const dirty = new Set<string>();
+  const timer = setInterval(() => {
+    const ids = [...dirty];
+    dirty.clear();
+    for (const voteId of ids) {
+      snapshotPush(voteId)
+        .then((push) => io.to(`vote:${voteId}`).emit('vote:turnout', push))
+        .catch((err) => deps.logger.warn({ voteId, err: { message: (err as Error).message } }, 'turnout push failed'));
+    }
+  }, COALESCE_MS);
+  timer.unref();
+
+  return {
+    io,
+    events: {
+      voteChanged(_estateId, voteId) {
+        dirty.add(voteId);
+      },
+    },
+    async close() {
+      clearInterval(timer);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    },
+  };
+}
