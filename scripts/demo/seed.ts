@@ -9,6 +9,7 @@ import { createInvite, inviteUrl } from '../../src/modules/auth/service.ts';
 import { createCouncil, createNeighbourhood } from '../../src/modules/councils/routes.ts';
 import { createEstate, importRegister } from '../../src/modules/registry/service.ts';
 import { demoRegisterCsv } from './register.ts';
+import { seedDemoVotes } from './votes.ts';
 
 export const DEMO_ESTATE_NAME = '邻里花园（演示）Linli Garden demo';
 
@@ -73,6 +74,8 @@ export async function seedDemo(deps: Pick<Deps, 'db' | 'keys' | 'env'>): Promise
         { userId: staffIds.get('council_member')!, role: 'member' },
       ],
     });
+    const { examples } = demoRegisterCsv();
+    await seedDemoVotes(deps, estateId, [examples.soleOwner, examples.coOwner, examples.multiOwner]);
   }
   const accounts: DemoAccount[] = [];
   for (const s of STAFF) {

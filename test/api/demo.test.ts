@@ -39,6 +39,26 @@ describeEachDb('demo estate', (ctx) => {
     expect(council.body.councils[0].members.map((m: any) => m.role).sort()).toEqual(['chair', 'member']);
   });
 
+  it('has an open paint-colour vote and a closed, final vote with at least 100 ballots', async () => {
+    const demo = await seedDemo(ctx().deps);
+    const org = (await ctx().call('POST', '/api/auth/sign-in', { body: { code: demo.accounts.find((a) => a.role === 'organizer')!.code } })).body.token;
+    const list = await ctx().call('GET', `/api/estates/${demo.estateId}/votes`, { token: org });
+    const phases = list.body.votes.map((v: any) => v.phase).sort();
+    expect(phases).toEqual(['final', 'open']);
+    const open = list.body.votes.find((v: any) => v.phase === 'open');
+    const view = await ctx().call('GET', `/api/estates/${demo.estateId}/votes/${open.id}`, { token: org });
+    expect(view.body.matters.some((m: any) => m.kind === 'options' && m.options.every((o: any) => /^#[0-9A-F]{6}$/.test(o.colorHex)))).toBe(true);
+    const closed = list.body.votes.find((v: any) => v.phase === 'final');
+    const result = await ctx().call('GET', `/api/estates/${demo.estateId}/votes/${closed.id}/result`, { token: org });
+    expect(result.body.participants.length).toBeGreaterThanOrEqual(100);
+    expect(result.body.matters[0].verdict.zh).toContain('民法典第278条');
+    // The demo owners have not voted in the open vote, so they can.
+    const owner = (await ctx().call('POST', '/api/auth/sign-in', { body: { code: demo.accounts.find((a) => a.role === 'owner')!.code } })).body.token;
+    const mine = await ctx().call('GET', `/api/estates/${demo.estateId}/votes/${open.id}`, { token: owner });
+    expect(mine.body.me.parties.length).toBe(1);
+    expect(mine.body.me.ballots).toEqual([]);
+  });
+
   it('is idempotent: a second run issues fresh codes without seeding again', async () => {
     const again = await seedDemo(ctx().deps);
     expect(again.created).toBe(false);

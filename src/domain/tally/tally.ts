@@ -91,7 +91,7 @@ export type RejectionReason = (typeof REJECTION_REASONS)[keyof typeof REJECTION_
 export const REJECTION_REASONS_ZH: Readonly<Record<RejectionReason, string>> = Object.freeze({
   'unknown part': '房屋编号不存在',
   'party has no counted part in scope': '该业主在本次表决范围内没有计入表决的专有部分',
-  'party already voted': '该业主已投票（以第一张有效选票为准）',
+  'party already voted': '该业主已投票，以第一张有效选票为准',
   'choice not allowed': '选项无效',
 });
 

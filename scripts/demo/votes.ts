@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, isNull } from 'drizzle-orm';
+import { persons, roleGrants, users } from '../../db/schema/index.ts';
+import type { Deps } from '../../src/http/context.ts';
+import { loadSnapshot } from '../../src/modules/votes/snapshot.ts';
+import { beijingDate, castBallot, closeVote, createVote, finalizeVote, partiesOfUser, publishNotice } from '../../src/modules/votes/service.ts';
+
+const DAY = 86_400_000;
+
+export const PAINT_OPTIONS = [
+  { key: 'A', name: '暖米色 Warm beige', colorHex: '#D8C3A5', colorCode: 'NCS S 1015-Y20R' },
+  { key: 'B', name: '雾霾灰 Mist grey', colorHex: '#BFC5C9', colorCode: 'NCS S 2002-B' },
+  { key: 'C', name: '砖红 Brick red', colorHex: '#A4493D', colorCode: 'NCS S 4040-Y80R' },
+];
+
+/** Every register person gets an account (as if each had signed in once), so demo ballots have voters. */
+async function accountsForAll(deps: Pick<Deps, 'db'>, estateId: string) {
+  const { db } = deps;
+  const unbound = await db.select().from(persons).where(and(eq(persons.estateId, estateId), isNull(persons.userId)));
+  for (const p of unbound) {
+    const [u] = await db.insert(users).values({ displayName: p.name ?? `业主 ${p.ref}` }).returning({ id: users.id });
+    await db.update(persons).set({ userId: u!.id }).where(eq(persons.id, p.id));
+    await db.insert(roleGrants).values({ userId: u!.id, estateId, role: 'owner' }).onConflictDoNothing();
+  }
+  return db.select({ userId: persons.userId, ref: persons.ref }).from(persons).where(eq(persons.estateId, estateId));
+}
+
+/** A deterministic spread of choices so the demo results look like a real estate's. */
+function pick<T>(i: number, weights: [T, number][]): T {
+  const total = weights.reduce((s, [, w]) => s + w, 0);
+  let x = (i * 37) % total;
+  for (const [v, w] of weights) {
+    if (x < w) return v;
+    x -= w;
+  }
+  return weights[0]![0];
+}
+
+/**
+ * Two demo votes: a closed and published one (2026 first assembly, more than 100 ballots, final
+ * result) and an open paint-colour vote with some turnout, in which the demo owners have not voted.
+ */
+export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env'>, estateId: string, skipRefs: string[], now = new Date()) {
+  const { db, env } = deps;
+  const people = await accountsForAll(deps, estateId);
+  const iso = (t: number) => new Date(t).toISOString();
+  const t0 = now.getTime();
+
+  // 1. Closed vote: notice 70 days ago, voting 54 → 40 days ago, final 30 days ago.
+  const closed = await createVote(db, estateId, null, {
+    title: '2026年第一次业主大会 First owners’ assembly 2026',
+    description: '续聘物业服务企业，并使用专项维修资金修缮屋面防水。',
+    scope: null,
+    opensAt: iso(t0 - 54 * DAY),
+    closesAt: iso(t0 - 40 * DAY),
+    matters: [
+      { title: '续聘幸福物业服务有限公司（三年） Renew the property company for three years', description: '服务费标准不变。', category: '4', kind: 'yes_no', options: [] },
+      { title: '使用专项维修资金修缮1–3栋屋面防水（预算 ¥386,000） Use the maintenance fund to repair roofs of buildings 1–3', description: '', category: '5', kind: 'yes_no', options: [] },
+    ],
+  });
+  await publishNotice(db, env.publicUrl, estateId, closed.id, beijingDate(new Date(t0 - 70 * DAY)), new Date(t0 - 70 * DAY));
+  const voters = people.filter((p) => p.userId && !skipRefs.includes(p.ref));
+  const seenParties = new Set<string>();
+  let i = 0;
+  for (const v of voters) {
+    const mine = await partiesOfUser(db, estateId, closed.id, v.userId!);
+    const party = mine[0];
+    if (!party || seenParties.has(party.id)) continue;
+    seenParties.add(party.id);
+    if (i >= 112) break;
+    await castBallot(db, {
+      estateId,
+      voteId: closed.id,
+      userId: v.userId!,
+      tokenId: `demo-${randomUUID()}`,
+      nonce: randomUUID(),
+      choices: [
+        { matter: 'm1', choice: pick(i, [['yes', 8], ['no', 2], ['abstain', 1]]) },
+        { matter: 'm2', choice: pick(i + 3, [['yes', 7], ['no', 3], ['abstain', 1]]) },
+      ],
+      now: new Date(t0 - (53 - (i % 13)) * DAY + (i % 24) * 3_600_000),
+    });
+    i++;
+  }
+  await closeVote(db, estateId, closed.id, { reason: 'voting window ended 投票期限届满', manual: false, userId: null, now: new Date(t0 - 40 * DAY) });
+  await finalizeVote(db, estateId, closed.id, new Date(t0 - 30 * DAY));
+
+  // 2. Open vote: exterior renovation and paint colour, notice 20 days ago, open since 3 days.
+  const open = await createVote(db, estateId, null, {
+    title: '外墙翻新及涂料颜色 Façade renovation and paint colour',
+    description: '老旧小区改造：外墙保温翻新，请选择外墙涂料颜色。样板已贴在各楼栋一层大厅。',
+    scope: null,
+    opensAt: iso(t0 - 3 * DAY),
+    closesAt: iso(t0 + 11 * DAY),
+    matters: [
+      { title: '外墙保温及翻新工程 Renovate the façades with insulation', description: '改造资金由政府补贴及专项维修资金承担。', category: '7', kind: 'yes_no', options: [] },
+      { title: '外墙涂料颜色 Exterior paint colour', description: '选择一种颜色，获得参与业主面积和人数四分之三以上同意的颜色将被采用。', category: '7', kind: 'options', options: PAINT_OPTIONS },
+    ],
+  });
+  await publishNotice(db, env.publicUrl, estateId, open.id, beijingDate(new Date(t0 - 20 * DAY)), new Date(t0 - 20 * DAY));
+  const snap = await loadSnapshot(db, open.id);
+  let j = 0;
+  const target = Math.floor((snap?.roster.length ?? 0) * 0.4);
+  const seenOpen = new Set<string>();
+  for (const v of voters) {
+    if (j >= target) break;
+    const party = (await partiesOfUser(db, estateId, open.id, v.userId!))[0];
+    if (!party || seenOpen.has(party.id)) continue;
+    seenOpen.add(party.id);
+    await castBallot(db, {
+      estateId,
+      voteId: open.id,
+      userId: v.userId!,
+      tokenId: `demo-${randomUUID()}`,
+      nonce: randomUUID(),
+      choices: [
+        { matter: 'm1', choice: pick(j, [['yes', 9], ['no', 1]]) },
+        { matter: 'm2', choice: pick(j + 1, [['A', 6], ['B', 3], ['C', 1]]) },
+      ],
+      now: new Date(t0 - 3 * DAY + j * 1_800_000),
+    });
+    j++;
+  }
+  return { closedVoteId: closed.id, openVoteId: open.id, closedBallots: i, openBallots: j };
+}
