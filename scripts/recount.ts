@@ -429,7 +429,11 @@ function summary(result: TallyResult, rules: TallyRules, electorate: Electorate)
   }
   lines.push(weightLine('弃权 abstain', result.abstain));
   lines.push(weightLine(`废票 spoilt (${rules.spoilt})`, result.spoilt));
-  lines.push(`参与达到法定比例 quorum: ${yesNo(result.quorum)}`);
+  lines.push(
+    rules.category === 'consultation'
+      ? '参与比例 quorum: 不适用（意见征询无法定门槛）/ not applicable (a consultation has no legal threshold)'
+      : `参与达到三分之二 quorum (2/3 of area and heads): ${yesNo(result.quorum)}`,
+  );
   if (result.options) lines.push(`采纳方案 adopted: ${result.adopted ?? '无 none'}`);
   lines.push('');
   lines.push(`结论：${verdictText(result, rules.category, 'zh')}`);

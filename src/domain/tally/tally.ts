@@ -37,10 +37,12 @@ export interface TallyRules {
 }
 
 /** The contract's defaults (recount.md): whole estate, identical owner sets, all kinds, … */
-export const DEFAULT_TALLY_RULES: Readonly<Omit<TallyRules, 'category'>> = Object.freeze({
+export const DEFAULT_TALLY_RULES: Readonly<
+  Omit<TallyRules, 'category' | 'countKinds'> & { countKinds: readonly PartKind[] }
+> = Object.freeze({
   scope: null,
   merge: 'identical_owner_set',
-  countKinds: Object.freeze([...PART_KINDS]) as unknown as PartKind[],
+  countKinds: Object.freeze([...PART_KINDS]),
   revision: 'final',
   spoilt: 'participates',
   nonVoters: 'strict',
@@ -308,8 +310,9 @@ const DEEMED_NOT_APPLICABLE = {
  *
  * @param served part ids on which the ballot was validly served (送达); parts unknown to the
  *   electorate are ignored.
- * @throws Error when two ballots share a seq or a seq is not a safe integer (the caller
- *   validates input; this guards the invariant).
+ * @throws Error when two ballots share a seq, a seq is not a safe integer, or the options
+ *   repeat an id or use `abstain`/`spoilt` (the caller validates input; this guards the
+ *   invariants).
  */
 export function tally(
   electorate: Electorate,
@@ -317,6 +320,13 @@ export function tally(
   rules: TallyRules,
   served?: ReadonlySet<string>,
 ): TallyResult {
+  if (rules.options) {
+    const ids = new Set(rules.options);
+    if (ids.size !== rules.options.length) throw new Error('an option id appears twice');
+    for (const reserved of RESERVED_CHOICES) {
+      if (ids.has(reserved)) throw new Error(`"${reserved}" cannot be an option id`);
+    }
+  }
   const ordered = [...ballots].sort((a, b) => a.seq - b.seq);
   for (let i = 0; i < ordered.length; i++) {
     if (!Number.isSafeInteger(ordered[i].seq)) throw new Error(`ballot seq ${ordered[i].seq} is not an integer`);
@@ -492,7 +502,8 @@ export interface ContractResult {
   yes: ContractWeight;
   no: ContractWeight;
   abstain: ContractWeight;
-  spoilt: ContractWeight;
+  /** Only when spoilt ballots were cast, so the usual output has exactly the contract's keys. */
+  spoilt?: ContractWeight;
   quorum: boolean;
   outcome: Outcome;
   options?: Record<string, ContractWeight>;
@@ -534,8 +545,9 @@ export function rulesToContract(rules: TallyRules): ContractRules {
 /**
  * Shapes a result as recount.md's JSON: areas as strings with two decimals, the effective
  * rules, rejected ballots (seq and reason), `options`/`adopted` only for an option matter,
- * `deemed` only under `deemed_majority`. `spoilt` is printed beside `abstain` so that
- * yes + no + abstain (+ spoilt when it participates) visibly adds up to the participation.
+ * `deemed` only under `deemed_majority`. `spoilt` (not in the contract's example) appears beside
+ * `abstain` only when spoilt ballots were cast, so that the figures visibly add up to the
+ * participation; otherwise the keys are exactly the contract's.
  * Superseded ballots are not part of the contract; they are in the {@link TallyResult}.
  */
 export function toContractJson(result: TallyResult, rules: TallyRules): ContractResult {
@@ -545,7 +557,7 @@ export function toContractJson(result: TallyResult, rules: TallyRules): Contract
     yes: contractWeight(result.yes),
     no: contractWeight(result.no),
     abstain: contractWeight(result.abstain),
-    spoilt: contractWeight(result.spoilt),
+    ...(result.spoilt.parties > 0 ? { spoilt: contractWeight(result.spoilt) } : {}),
     quorum: result.quorum,
     outcome: result.outcome,
   } as ContractResult;

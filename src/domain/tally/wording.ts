@@ -112,11 +112,12 @@ export function verdictText(result: VerdictInput, category: Category, lang: Lang
     lang === 'zh' ? `（民法典第278条，${itemText(category, 'zh')}）` : ` (Civil Code art. 278, ${itemText(category, 'en')})`;
 
   if (lang === 'zh') {
+    // The wording the issue gives for a passed matter: "通过：参与表决专有部分面积与人数均达四分之三（民法典第278条，第七项）".
     const bar = qualified ? '均达四分之三' : '均过半数';
     if (result.outcome === 'passed') {
       return isOptions && result.adopted != null
         ? `通过：方案“${result.adopted}”获参与表决专有部分面积与人数${bar}同意${cite}`
-        : `通过：参与表决专有部分面积与人数${bar}同意${cite}`;
+        : `通过：参与表决专有部分面积与人数${bar}${cite}`;
     }
     if (isOptions) return `未通过：没有方案获参与表决专有部分面积与人数${bar}同意${cite}`;
     return qualified

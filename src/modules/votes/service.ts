@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { ballots, buildings, electorateSnapshots, entrances, persons, ownerships, parts, voteMatters, voteOptions, votes } from '../../../db/schema/index.ts';
 import type { Db } from '../../db.ts';
-import { deriveParties } from '../../domain/electorate/parties.ts';
 import { canonicalize, type Json } from '../../domain/ledger/jcs.ts';
 import { logOrigin } from '../../domain/ledger/entry.ts';
 import { sha256Bytes, toBase64 } from '../../domain/ledger/hash.ts';
 import type { EstateRules } from '../../domain/rules/settings.ts';
 import { canOpen, earliestOpening } from '../../domain/tally/notice.ts';
+import { buildElectorate } from '../../domain/tally/electorate.ts';
 import { checkChoice, normalizeTallyRules, tally, toContractJson, type BallotInput as EngineBallot, type Category, type TallyRules } from '../../domain/tally/tally.ts';
 import { AppError, forbidden, notFound } from '../../errors.ts';
 import { appendEntries, lockVoteLog } from '../ledger/append.ts';
@@ -141,7 +141,8 @@ export async function publishNotice(db: Db, publicUrl: string, estateId: string,
     const matters = await mattersOf(tx as unknown as Db, voteId);
     if (!matters.length) throw voteError('CONFLICT', 'a vote needs at least one matter before its notice', '请先添加至少一项表决事项');
     const allParts = await loadElectorateParts(tx as unknown as Db, estateId);
-    const parties = deriveParties(allParts, { merge: rules.merge, countKinds: rules.countKinds, scope: (vote.scope as { building: string; entrance?: string | null } | null) ?? null });
+    // Parties are derived over the whole register, then cut to the scope: exactly what the recount does.
+    const parties = buildElectorate(allParts, { merge: rules.merge, countKinds: rules.countKinds, scope: (vote.scope as { building: string; entrance?: string | null } | null) ?? null }).parties;
     if (!parties.length) throw voteError('CONFLICT', 'the electorate is empty: import the register first', '选民名册为空，请先导入业主登记表');
     const { roster, rosterSha256 } = freezeRoster(parties, allParts);
     const totalArea = roster.reduce((s, p) => s + p.areaCents, 0);
