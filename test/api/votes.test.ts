@@ -174,6 +174,24 @@ describeEachDb('owners’ assembly votes', (ctx) => {
     expect(result.body.matters[0].verdict.zh).toContain('未形成决定');
   });
 
+  it('freezes a building-scoped electorate and refuses owners outside the scope', async () => {
+    const t = clock(ctx(), '2026-03-01T10:00:00+08:00');
+    const s = await setup(ctx(), 'scope');
+    const created = await ctx().call('POST', s.base, { token: s.org.token, body: { title: '1栋电梯 Lift for building 1', scope: { building: '1' }, opensAt: OPENS, closesAt: CLOSES, matters: [{ title: '加装电梯', category: '7' }] } });
+    const id = created.body.id;
+    expect((await ctx().call('POST', `${s.base}/${id}/notice`, { token: s.org.token, body: { noticeDate: NOTICE } })).status).toBe(200);
+    const electorate = await ctx().call('GET', `${s.base}/${id}/electorate`, { token: s.owners.E!.token });
+    expect(electorate.body).toMatchObject({ parties: 3, area: '390.00' });
+    expect(electorate.body.roster.flatMap((p: any) => p.parts.map((x: any) => x.partId)).sort()).toEqual(['U1', 'U2', 'U3', 'U4']);
+    expect(JSON.stringify(electorate.body)).not.toMatch(/"[A-H]"|owner/);
+    t.set('2026-03-18T09:00:00+08:00');
+    const outside = await vote(ctx(), s, id, s.owners.E!.token, [['m1', 'yes']]);
+    expect(outside.status).toBe(403);
+    expect((await vote(ctx(), s, id, s.owners.B!.token, [['m1', 'yes']])).status).toBe(201);
+    const turnout = await ctx().call('GET', `${s.base}/${id}/turnout`, { token: s.org.token });
+    expect(turnout.body.matters[0]).toMatchObject({ parties: 1, areaCents: 19000 });
+  });
+
   it('refuses UPDATE and DELETE on the ledger at the database', async () => {
     const t = clock(ctx(), '2026-03-01T10:00:00+08:00');
     const s = await setup(ctx(), 'append-only');
