@@ -148,3 +148,30 @@ export const ledgerEntries = pgTable(
   },
   (t) => [primaryKey({ columns: [t.voteId, t.seq] }), check('ledger_seq_nonneg', sql`${t.seq} >= 0`)],
 );
+
+/**
+ * Signed checkpoints (C2SP tlog-checkpoint notes) of each vote's log. One per size; append-only
+ * like the log, so a signed tree head can never be replaced by an inconsistent one.
+ */
+export const checkpoints = pgTable(
+  'checkpoints',
+  {
+    voteId: uuid('vote_id').notNull().references(() => votes.id),
+    size: integer('size').notNull(),
+    root: text('root').notNull(),
+    note: text('note').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.voteId, t.size] }), check('checkpoints_size_pos', sql`${t.size} > 0`)],
+);
+
+/**
+ * Log signing keys of the deployment, oldest first. Rotation adds a row; the public part of every
+ * key ever used stays here so old checkpoints keep verifying.
+ */
+export const logKeys = pgTable('log_keys', {
+  keyId: text('key_id').primaryKey(),
+  name: text('name').notNull(),
+  vkey: text('vkey').notNull(),
+  createdAt: createdAt(),
+});

@@ -127,10 +127,13 @@ suite(title, () => {
     return token!;
   }
 
-  async function apiAs<T>(page: Page, method: string, p: string): Promise<T> {
-    const res = await fetch(`${running.url}${p}`, { method, headers: { authorization: `Bearer ${await tokenOf(page)}` } });
-    expect(res.status, `${method} ${p}`).toBeLessThan(300);
-    return (await res.json()) as T;
+  async function apiAs<T>(page: Page, method: string, p: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${await tokenOf(page)}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${running.url}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const data = (await res.json()) as T;
+    expect(res.status, `${method} ${p}: ${JSON.stringify(data)}`).toBeLessThan(300);
+    return data;
   }
 
   async function confirmDialog(page: Page) {
@@ -144,6 +147,7 @@ suite(title, () => {
     await page.goto(joinUrl(account('organizer')));
     await page.getByTestId('nav-new-vote').waitFor();
     expect(await page.getByTestId('nav-votes').count()).toBeGreaterThan(0);
+    await shot(page, 'a-organizer-home');
     await page.getByTestId('nav-new-vote').click();
     await page.waitForURL((u) => u.pathname === `/estates/${estateId}/votes/new`);
     await page.getByTestId('new-title').waitFor();
@@ -332,6 +336,91 @@ suite(title, () => {
     await page.getByTestId('result').waitFor();
     await shot(page, 'f-owner-result-en');
     await page.getByTestId('lang-zh').click();
+    expectClean(page);
+  });
+
+  it('(g) an owner answers a yes/no matter and an option matter one screen at a time', async () => {
+    // Drafted and announced through the API this time (the form was driven in (a)).
+    const base = `/api/estates/${estateId}/votes`;
+    const created = await apiAs<{ id: string }>(organizerPage, 'POST', base, {
+      title: '屋面防水与单元门颜色',
+      opensAt: new Date(Date.now() - 60_000).toISOString(),
+      closesAt: new Date(Date.now() + 10 * DAY).toISOString(),
+      matters: [
+        { title: '使用维修资金修缮屋面防水', description: '预算 ¥386,000，由专项维修资金支付。', category: '5', kind: 'yes_no' },
+        { title: '单元门颜色', category: 'consultation', kind: 'options', options: PAINT.map((o, i) => ({ key: 'ABC'[i], name: o.name, colorHex: o.hex, colorCode: o.code })) },
+      ],
+    });
+    await apiAs(organizerPage, 'POST', `${base}/${created.id}/notice`, { noticeDate: beijing(new Date(Date.now() - 20 * DAY)).date });
+
+    const page = await phone();
+    const owner = accounts.filter((a) => a.role === 'owner')[1]!;
+    await page.goto(joinUrl(owner));
+    await page.getByTestId('nav-votes').waitFor();
+    await page.goto(`${running.url}/estates/${estateId}/votes/${created.id}`);
+    await page.getByTestId('vote-start').click();
+    await page.getByTestId('vote-choose').waitFor();
+    expect(await page.getByTestId('vote-step').textContent()).toBe('第 1 项，共 2 项');
+    // Big answer buttons: at least 64 px tall.
+    const yes = page.getByTestId('choice-yes');
+    expect((await yes.boundingBox())!.height).toBeGreaterThanOrEqual(64);
+    await yes.click();
+    await shot(page, 'g-owner-choose-yes');
+    await page.getByTestId('vote-next').click();
+    await expect.poll(() => page.getByTestId('vote-step').textContent()).toBe('第 2 项，共 2 项');
+    await page.getByTestId('choice-option-A').click();
+    await page.getByTestId('vote-next').click();
+    await page.getByTestId('vote-confirm').waitFor();
+    const list = (await page.getByTestId('vote-confirm-list').textContent()) ?? '';
+    expect(list).toContain('同意');
+    expect(list).toContain('暖米色');
+    await shot(page, 'g-owner-confirm-two');
+    // Change my mind on the first matter, then submit.
+    await page.getByTestId('vote-change').click();
+    await page.getByTestId('choice-no').click();
+    await page.getByTestId('vote-next').click();
+    await page.getByTestId('vote-next').click();
+    await expect.poll(() => page.getByTestId('confirm-m1').textContent()).toContain('不同意');
+    await page.getByTestId('vote-submit').click();
+    await page.getByTestId('vote-recorded').waitFor();
+    expect(await page.getByTestId('vote-seq').count()).toBe(2);
+    await shot(page, 'g-owner-recorded-two');
+
+    // A second attempt through the API is refused: the first ballot counts.
+    const again = await fetch(`${running.url}${base}/${created.id}/ballots`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await tokenOf(page)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ choices: [{ matter: 'm1', choice: 'yes' }], nonce: 'again-12345' }),
+    });
+    expect(again.status).toBe(409);
+    expectClean(page);
+  });
+
+  it('(h) a published yes/no result shows bars by area and headcount against the pass line', async () => {
+    // Close the vote of (g) and look at it as the organizer.
+    const list = await apiAs<{ votes: { id: string; title: string; phase: string }[] }>(organizerPage, 'GET', `/api/estates/${estateId}/votes`);
+    const g = list.votes.find((v) => v.title === '屋面防水与单元门颜色')!;
+    await apiAs(organizerPage, 'POST', `/api/estates/${estateId}/votes/${g.id}/close`, { reason: '演示：提前结束' });
+    const page = organizerPage;
+    await page.goto(`${running.url}/estates/${estateId}/votes/${g.id}`);
+    await page.getByTestId('result').waitFor();
+    expect(await page.getByTestId('result-matter').count()).toBe(2);
+    expect(await page.getByTestId('answer-no').textContent()).toContain('1 户');
+    expect(await page.getByTestId('verdict-text').nth(1).textContent()).toContain('不具法律约束力');
+    await shot(page, 'h-yes-no-result');
+
+    // The demo's own published vote, when the seed has one, with many ballots.
+    const final = list.votes.find((v) => v.phase === 'final');
+    if (final) {
+      await page.goto(`${running.url}/estates/${estateId}/votes/${final.id}`);
+      await page.getByTestId('result').waitFor();
+      expect(await page.getByTestId('result-final').textContent()).toContain('最终结果');
+      await shot(page, 'h-demo-final-result');
+      await page.goto(`${running.url}/estates/${estateId}/votes/${final.id}/announcement`);
+      await page.getByTestId('announcement-participants').waitFor();
+      expect(await page.getByTestId('participant-row').count()).toBeGreaterThan(50);
+      await shot(page, 'h-demo-final-announcement');
+    }
     expectClean(page);
   });
 });

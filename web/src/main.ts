@@ -13,6 +13,12 @@ defineRoutes([
   { name: 'buildings', path: '/estates/:id/buildings', component: () => import('./pages/Buildings.vue') },
   { name: 'parts', path: '/estates/:id/parts', component: () => import('./pages/Parts.vue') },
   { name: 'invites', path: '/estates/:id/invites', component: () => import('./pages/Invites.vue') },
+  { name: 'votes', path: '/estates/:id/votes', component: () => import('./pages/Votes.vue') },
+  // Before `:voteId`, which would otherwise match "new".
+  { name: 'vote-new', path: '/estates/:id/votes/new', component: () => import('./pages/VoteNew.vue') },
+  { name: 'vote', path: '/estates/:id/votes/:voteId', component: () => import('./pages/Vote.vue') },
+  { name: 'vote-result', path: '/estates/:id/votes/:voteId/result', component: () => import('./pages/VoteResult.vue') },
+  { name: 'vote-announcement', path: '/estates/:id/votes/:voteId/announcement', component: () => import('./pages/VoteAnnouncement.vue') },
 ]);
 
 // Pages other than sign-in need a session; remember where the person wanted to go.
