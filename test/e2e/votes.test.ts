@@ -17,6 +17,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../scripts/demo/seed.ts';
 import { readEnv } from '../../src/env.ts';
+import { freshPostgresDatabase } from '../support/db.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,7 +28,7 @@ const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const REQUIRE_BROWSER = process.env.LINLI_REQUIRE_BROWSER === '1';
 
 const suite = HAVE_CHROMIUM || REQUIRE_BROWSER ? describe : describe.skip;
-const title = HAVE_CHROMIUM ? 'vote pages in Chromium (390×844 phone)' : REQUIRE_BROWSER ? 'vote pages in Chromium (required)' : `browser (skipped: ${CHROMIUM} not found)`;
+const title = HAVE_CHROMIUM ? `vote pages in Chromium (390×844 phone) on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}` : REQUIRE_BROWSER ? 'vote pages in Chromium (required)' : `browser (skipped: ${CHROMIUM} not found)`;
 
 if (!HAVE_CHROMIUM && !REQUIRE_BROWSER) {
   console.warn(`[votes.test] browser journeys skipped: ${CHROMIUM} not found (set LINLI_CHROMIUM, or LINLI_REQUIRE_BROWSER=1 to fail instead)`);
@@ -58,6 +59,7 @@ suite(title, () => {
   let browser: Browser;
   let dataDir: string;
   let accounts: Account[];
+  let pg: Awaited<ReturnType<typeof freshPostgresDatabase>> = null;
   let estateId: string;
   const contexts: BrowserContext[] = [];
   const problems = new Map<Page, string[]>();
@@ -72,7 +74,9 @@ suite(title, () => {
     if (!existsSync(WEB_INDEX)) throw new Error('web/dist/index.html is missing: build the web client first with `npm run build:web` (`npm test` does this)');
     mkdirSync(SHOTS, { recursive: true });
     dataDir = mkdtempSync(path.join(tmpdir(), 'linli-votes-'));
-    running = await startServer(readEnv({ PORT: '0', HOST: '127.0.0.1', LINLI_DATA_DIR: dataDir, LINLI_LOG_LEVEL: 'silent' }));
+    // With DATABASE_URL (CI) the whole journey runs on PostgreSQL, in a database of its own.
+    pg = await freshPostgresDatabase();
+    running = await startServer(readEnv({ PORT: '0', HOST: '127.0.0.1', LINLI_DATA_DIR: dataDir, LINLI_LOG_LEVEL: 'silent', ...(pg ? { DATABASE_URL: pg.url } : {}) }));
     const demo = await seedDemo(running.deps);
     accounts = demo.accounts;
     estateId = demo.estateId;
@@ -87,6 +91,7 @@ suite(title, () => {
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close().catch(() => {});
     await running?.close().catch(() => {});
+    await pg?.drop().catch(() => {});
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -44,3 +44,23 @@ export const dbTargets: DbTarget[] = [
 
 /** Shown as a skipped suite name so a run without PostgreSQL says so plainly. */
 export const postgresSkipNotice = url || requirePostgres ? null : 'postgres (skipped: DATABASE_URL not set)';
+
+/**
+ * A fresh PostgreSQL database for a whole server (browser journeys), or null without DATABASE_URL.
+ * The server runs its migrations into it; `drop()` removes it afterwards.
+ */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  if (!url) return null;
+  const name = `linli_e2e_${randomBytes(5).toString('hex')}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}

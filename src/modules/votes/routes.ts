@@ -351,6 +351,9 @@ async function resultView(c: Context<AppEnv>, estateId: string, voteId: string) 
     matters: matters.map((m) => {
       const r = results[m.key];
       const cat = categoryOf(m.category);
+      // The verdict names an adopted option by its key and name ("A 暖米色"), as owners know it.
+      const adopted = m.options.find((o) => o.key === r?.adopted);
+      const named = adopted ? { ...r, adopted: `${adopted.key} ${adopted.name}` } : r;
       return {
         key: m.key,
         title: m.title,
@@ -358,7 +361,7 @@ async function resultView(c: Context<AppEnv>, estateId: string, voteId: string) 
         kind: m.kind,
         options: m.options.map((o) => ({ key: o.key, name: o.name, colorHex: o.colorHex, colorCode: o.colorCode })),
         result: r,
-        verdict: { zh: verdictText(r, cat, 'zh'), en: verdictText(r, cat, 'en') },
+        verdict: { zh: verdictText(named, cat, 'zh'), en: verdictText(named, cat, 'en') },
       };
     }),
     // 公告: house numbers, areas and channel of participants; never names.
