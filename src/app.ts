@@ -14,6 +14,7 @@ import { registerCouncilRoutes } from './modules/councils/routes.ts';
 import { registerHealthRoutes } from './modules/health/routes.ts';
 import { registerRegistryRoutes } from './modules/registry/routes.ts';
 import { registerVoteRoutes } from './modules/votes/routes.ts';
+import { registerLedgerRoutes } from './modules/ledger/routes.ts';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
 /** JSON bodies are small; register files may be larger. */
@@ -81,6 +82,7 @@ export function createApp(deps: Deps, opts: { webRoot?: string } = {}): App {
   registerRegistryRoutes(app);
   registerCouncilRoutes(app);
   registerVoteRoutes(app);
+  registerLedgerRoutes(app);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

@@ -10,6 +10,8 @@ import { createLogger, type Logger } from './logger.ts';
 import { ConsoleSender, type Sender } from './sender.ts';
 import { attachRealtime, type Realtime } from './realtime/server.ts';
 import { closeVote, dueForClose } from './modules/votes/service.ts';
+import { maybeCheckpoint, signCheckpoint, votesAwaitingCheckpoint } from './modules/ledger/checkpoints.ts';
+import { logSigner } from './modules/ledger/keys.ts';
 
 export interface RunningServer {
   url: string;
@@ -76,11 +78,13 @@ export function stopOnSignals(running: RunningServer) {
 }
 
 /**
- * Closes votes whose window has ended (every few seconds, on every node: closing is idempotent
- * under the vote's log lock, so two nodes racing close it once).
+ * Closes votes whose window has ended and signs checkpoints of open logs that have grown (every few
+ * seconds, on every node: closing and signing are idempotent under the vote's log lock, so two
+ * nodes racing do it once).
  */
 function scheduleCloses(deps: Deps, everyMs = 5000): () => void {
   let running = false;
+  const signer = logSigner(deps.keys, deps.env.publicUrl);
   const timer = setInterval(async () => {
     if (running) return;
     running = true;
@@ -88,8 +92,12 @@ function scheduleCloses(deps: Deps, everyMs = 5000): () => void {
       const now = deps.now?.() ?? new Date();
       for (const v of await dueForClose(deps.db, now)) {
         const r = await closeVote(deps.db, v.estateId, v.id, { reason: 'voting window ended 投票期限届满', manual: false, userId: null, now });
-        if (!r.alreadyClosed) deps.events?.voteChanged(v.estateId, v.id);
+        if (!r.alreadyClosed) {
+          await signCheckpoint(deps.db, signer, v.id, now);
+          deps.events?.voteChanged(v.estateId, v.id);
+        }
       }
+      for (const v of await votesAwaitingCheckpoint(deps.db)) await maybeCheckpoint(deps.db, signer, v.id, now);
     } catch (err) {
       deps.logger.warn({ err: { message: (err as Error).message } }, 'scheduled close failed');
     } finally {

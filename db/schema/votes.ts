@@ -146,7 +146,12 @@ export const ledgerEntries = pgTable(
     leaf: text('leaf').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.voteId, t.seq] }), check('ledger_seq_nonneg', sql`${t.seq} >= 0`)],
+  (t) => [
+    primaryKey({ columns: [t.voteId, t.seq] }),
+    check('ledger_seq_nonneg', sql`${t.seq} >= 0`),
+    // Receipt trackers are a prefix of the leaf hash: find an entry by them without a scan.
+    index('ledger_leaf_prefix').on(t.voteId, t.leaf.op('text_pattern_ops')),
+  ],
 );
 
 /**

@@ -3,6 +3,8 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { persons, roleGrants, users } from '../../db/schema/index.ts';
 import type { Deps } from '../../src/http/context.ts';
 import { loadSnapshot } from '../../src/modules/votes/snapshot.ts';
+import { signCheckpoint } from '../../src/modules/ledger/checkpoints.ts';
+import { logSigner } from '../../src/modules/ledger/keys.ts';
 import { beijingDate, castBallot, closeVote, createVote, finalizeVote, partiesOfUser, publishNotice } from '../../src/modules/votes/service.ts';
 
 const DAY = 86_400_000;
@@ -40,8 +42,10 @@ function pick<T>(i: number, weights: [T, number][]): T {
  * Two demo votes: a closed and published one (2026 first assembly, more than 100 ballots, final
  * result) and an open paint-colour vote with some turnout, in which the demo owners have not voted.
  */
-export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env'>, estateId: string, skipRefs: string[], now = new Date()) {
+export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env' | 'keys'>, estateId: string, skipRefs: string[], now = new Date()) {
   const { db, env } = deps;
+  const signer = logSigner(deps.keys, env.publicUrl);
+  const log = { publicUrl: env.publicUrl, vkey: signer.vkey };
   const people = await accountsForAll(deps, estateId);
   const iso = (t: number) => new Date(t).toISOString();
   const t0 = now.getTime();
@@ -58,8 +62,10 @@ export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env'>, estateId: st
       { title: '使用专项维修资金修缮1–3栋屋面防水（预算 ¥386,000） Use the maintenance fund to repair roofs of buildings 1–3', description: '', category: '5', kind: 'yes_no', options: [] },
     ],
   });
-  await publishNotice(db, env.publicUrl, estateId, closed.id, beijingDate(new Date(t0 - 70 * DAY)), new Date(t0 - 70 * DAY));
-  const voters = people.filter((p) => p.userId && !skipRefs.includes(p.ref));
+  await publishNotice(db, log, estateId, closed.id, beijingDate(new Date(t0 - 70 * DAY)), new Date(t0 - 70 * DAY));
+  await signCheckpoint(db, signer, closed.id, new Date(t0 - 70 * DAY));
+  // Demo owners voted in the closed vote (so they hold receipts) and have not yet voted in the open one.
+  const voters = [...people.filter((p) => p.userId && skipRefs.includes(p.ref)), ...people.filter((p) => p.userId && !skipRefs.includes(p.ref))];
   const seenParties = new Set<string>();
   let i = 0;
   for (const v of voters) {
@@ -81,9 +87,13 @@ export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env'>, estateId: st
       now: new Date(t0 - (53 - (i % 13)) * DAY + (i % 24) * 3_600_000),
     });
     i++;
+    // Checkpoints while voting, as the server signs them (every 64 entries).
+    if (i % 32 === 0) await signCheckpoint(db, signer, closed.id, new Date(t0 - (53 - (i % 13)) * DAY + (i % 24) * 3_600_000 + 1000));
   }
   await closeVote(db, estateId, closed.id, { reason: 'voting window ended 投票期限届满', manual: false, userId: null, now: new Date(t0 - 40 * DAY) });
+  await signCheckpoint(db, signer, closed.id, new Date(t0 - 40 * DAY));
   await finalizeVote(db, estateId, closed.id, new Date(t0 - 30 * DAY));
+  await signCheckpoint(db, signer, closed.id, new Date(t0 - 30 * DAY));
 
   // 2. Open vote: exterior renovation and paint colour, notice 20 days ago, open since 3 days.
   const open = await createVote(db, estateId, null, {
@@ -97,12 +107,13 @@ export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env'>, estateId: st
       { title: '外墙涂料颜色 Exterior paint colour', description: '选择一种颜色，获得参与业主面积和人数四分之三以上同意的颜色将被采用。', category: '7', kind: 'options', options: PAINT_OPTIONS },
     ],
   });
-  await publishNotice(db, env.publicUrl, estateId, open.id, beijingDate(new Date(t0 - 20 * DAY)), new Date(t0 - 20 * DAY));
+  await publishNotice(db, log, estateId, open.id, beijingDate(new Date(t0 - 20 * DAY)), new Date(t0 - 20 * DAY));
+  await signCheckpoint(db, signer, open.id, new Date(t0 - 20 * DAY));
   const snap = await loadSnapshot(db, open.id);
   let j = 0;
   const target = Math.floor((snap?.roster.length ?? 0) * 0.4);
   const seenOpen = new Set<string>();
-  for (const v of voters) {
+  for (const v of voters.filter((p) => !skipRefs.includes(p.ref))) {
     if (j >= target) break;
     const party = (await partiesOfUser(db, estateId, open.id, v.userId!))[0];
     if (!party || seenOpen.has(party.id)) continue;
@@ -121,5 +132,6 @@ export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env'>, estateId: st
     });
     j++;
   }
+  await signCheckpoint(db, signer, open.id, now);
   return { closedVoteId: closed.id, openVoteId: open.id, closedBallots: i, openBallots: j };
 }

@@ -92,7 +92,10 @@ export class MerkleTree {
     let i = index;
     // A node at an odd index completes its parent; carry up while that keeps happening.
     while (i % 2 === 1) {
-      const parent = hashChildren(this.node(level, i - 1), this.node(level, i));
+      // Siblings are adjacent in the level's buffer: hash the 64 bytes in one copy.
+      const off = (i - 1) * HASH_SIZE;
+      scratch.set(this.levels[level].subarray(off, off + 2 * HASH_SIZE), 1);
+      const parent = sha256(scratch);
       level += 1;
       i = (i - 1) / 2;
       this.push(level, parent);

@@ -101,9 +101,13 @@ export function verifierKey(name: string, publicKey32: Uint8Array): string {
  */
 export function parseVerifierKey(vkey: string): ParseResult<VerifierKey> {
   if (typeof vkey !== 'string') return { ok: false, error: 'verifier key is not a string' };
-  const parts = vkey.split('+');
-  if (parts.length !== 3) return { ok: false, error: 'verifier key must be <name>+<key ID>+<key data>' };
-  const [name, idHex, data] = parts;
+  // Names hold no '+', but base64 key data may: split at the first two '+' only.
+  const first = vkey.indexOf('+');
+  const second = first < 0 ? -1 : vkey.indexOf('+', first + 1);
+  if (second < 0) return { ok: false, error: 'verifier key must be <name>+<key ID>+<key data>' };
+  const name = vkey.slice(0, first);
+  const idHex = vkey.slice(first + 1, second);
+  const data = vkey.slice(second + 1);
   const problem = keyNameProblem(name);
   if (problem) return { ok: false, error: `verifier key: ${problem}` };
   if (!/^[0-9a-fA-F]{8}$/.test(idHex)) return { ok: false, error: 'verifier key: key ID must be 8 hex digits' };

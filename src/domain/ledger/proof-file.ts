@@ -104,6 +104,8 @@ export interface ReceiptReport {
   checkpoint: Checkpoint | null;
   /** The checkpoint note is signed by a known key (and no known key's signature fails). */
   signatureVerified: boolean;
+  /** Why the signature check failed (also listed in `problems`); null when it passed. */
+  signatureProblem: string | null;
   /** The entry is included at `index` in the checkpoint's tree. */
   included: boolean;
   /** Human-readable reasons the receipt does not verify; empty when `ok`. */
@@ -131,6 +133,7 @@ export async function verifyReceipt(
     index: null,
     checkpoint: null,
     signatureVerified: false,
+    signatureProblem: null,
     included: false,
     problems: [],
   };
@@ -150,17 +153,16 @@ export async function verifyReceipt(
   report.index = proof.index;
 
   const opened = await openNote(proof.checkpointNote, vkeys);
-  if (!opened.ok) {
-    problems.push(`checkpoint note: ${opened.error}`);
-  } else if (!opened.trusted) {
-    const failed = opened.signatures.filter((s) => s.known && !s.verified);
-    problems.push(
-      failed.length
-        ? `checkpoint signature by ${failed.map((s) => s.name).join(', ')} does not verify`
-        : 'checkpoint is not signed by a known key',
-    );
-  } else {
+  if (opened.ok && opened.trusted) {
     report.signatureVerified = true;
+  } else {
+    const failed = opened.ok ? opened.signatures.filter((s) => s.known && !s.verified) : [];
+    report.signatureProblem = !opened.ok
+      ? `checkpoint note: ${opened.error}`
+      : failed.length
+        ? `checkpoint signature by ${failed.map((s) => s.name).join(', ')} does not verify`
+        : 'checkpoint is not signed by a known key';
+    problems.push(report.signatureProblem);
   }
 
   // The checkpoint is parsed even when unsigned, so the caller can say what it claimed.

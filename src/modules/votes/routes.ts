@@ -28,6 +28,10 @@ import {
   voteRow,
 } from './service.ts';
 import { loadSnapshot } from './snapshot.ts';
+import { signCheckpoint } from '../ledger/checkpoints.ts';
+import { logSigner } from '../ledger/keys.ts';
+import { promiseReceipt, trackerOf } from '../ledger/receipts.ts';
+import { votes as votesTable } from '../../../db/schema/index.ts';
 
 const now = (c: Context<AppEnv>) => c.var.deps.now?.() ?? new Date();
 const organizer = [access(Access.estate(['organizer']))] as [ReturnType<typeof access>];
@@ -187,7 +191,10 @@ export function registerVoteRoutes(app: App) {
       if (noticeDate > beijingDate(at)) {
         throw new AppError('VALIDATION_FAILED', 'noticeDate: a notice cannot be dated in the future', [{ field: 'noticeDate', message: 'in the future' }], '公告日期不能晚于今天');
       }
-      const out = await publishNotice(deps.db, deps.env.publicUrl, estateId, voteId, noticeDate, at);
+      const signer = logSigner(deps.keys, deps.env.publicUrl);
+      const out = await publishNotice(deps.db, { publicUrl: deps.env.publicUrl, vkey: signer.vkey }, estateId, voteId, noticeDate, at);
+      // The log is checkpointed at open (its setup entry), while voting, and at close.
+      await signCheckpoint(deps.db, signer, voteId, at);
       deps.events?.voteChanged(estateId, voteId);
       return c.json({ ...out, vote: await voteView(c, estateId, voteId) }, 200);
     },
@@ -249,7 +256,18 @@ export function registerVoteRoutes(app: App) {
           already ? '您已经投过票了，以第一次投票为准（本次已记录为无效票）' : '选票无效，未被计入（已记录），请检查后重新提交',
         );
       }
-      return c.json({ party: out.party, ballots: out.outcomes }, 201);
+      // Receipts: at once a signed promise with a short tracker (and, sealed, the opening the owner
+      // keeps); the inclusion proof follows once a checkpoint covers the entry.
+      const [v] = await deps.db.select({ origin: votesTable.logOrigin }).from(votesTable).where(eq(votesTable.id, voteId));
+      const at = now(c).toISOString();
+      const receipts = await Promise.all(
+        out.outcomes.map(async (o) => {
+          const tracker = trackerOf(o.leaf);
+          const promise = await promiseReceipt(deps.keys, { log: v!.origin!, seq: o.seq, leaf: o.leaf, tracker, at });
+          return { ...o, tracker, receipt: promise, ...(o.opening ? { opening: o.opening } : {}) };
+        }),
+      );
+      return c.json({ party: out.party, ballots: receipts }, 201);
     },
   );
 
@@ -284,6 +302,7 @@ export function registerVoteRoutes(app: App) {
       const { estateId, voteId } = c.req.valid('param');
       const { deps } = c.var;
       await closeVote(deps.db, estateId, voteId, { reason: c.req.valid('json').reason, manual: true, userId: principal(c).userId, now: now(c) });
+      await signCheckpoint(deps.db, logSigner(deps.keys, deps.env.publicUrl), voteId, now(c));
       deps.events?.voteChanged(estateId, voteId);
       return c.json(await resultView(c, estateId, voteId), 200);
     },
@@ -301,8 +320,10 @@ export function registerVoteRoutes(app: App) {
     }),
     async (c) => {
       const { estateId, voteId } = c.req.valid('param');
-      await finalizeVote(c.var.deps.db, estateId, voteId, now(c));
-      c.var.deps.events?.voteChanged(estateId, voteId);
+      const { deps } = c.var;
+      await finalizeVote(deps.db, estateId, voteId, now(c));
+      await signCheckpoint(deps.db, logSigner(deps.keys, deps.env.publicUrl), voteId, now(c));
+      deps.events?.voteChanged(estateId, voteId);
       return c.json(await resultView(c, estateId, voteId), 200);
     },
   );

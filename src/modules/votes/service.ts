@@ -4,6 +4,7 @@ import { ballots, buildings, electorateSnapshots, entrances, persons, ownerships
 import type { Db } from '../../db.ts';
 import { canonicalize, type Json } from '../../domain/ledger/jcs.ts';
 import { logOrigin } from '../../domain/ledger/entry.ts';
+import { commitment } from '../../domain/ledger/commitment.ts';
 import { sha256Bytes, toBase64 } from '../../domain/ledger/hash.ts';
 import type { EstateRules } from '../../domain/rules/settings.ts';
 import { canOpen, earliestOpening } from '../../domain/tally/notice.ts';
@@ -122,7 +123,7 @@ export function tallyRulesFor(vote: { rules: unknown; scope: unknown }, matter: 
  * Publishes the notice (公告): fixes the matters, freezes and publishes the electorate, and opens the
  * vote's log with its `setup` entry. Refuses an opening earlier than the notice period allows (T12).
  */
-export async function publishNotice(db: Db, publicUrl: string, estateId: string, voteId: string, noticeDate: string, now: Date) {
+export async function publishNotice(db: Db, log: { publicUrl: string; vkey: string }, estateId: string, voteId: string, noticeDate: string, now: Date) {
   return db.transaction(async (tx) => {
     const [vote] = await tx.select().from(votes).where(and(eq(votes.id, voteId), eq(votes.estateId, estateId))).for('update');
     if (!vote) throw notFound('vote');
@@ -147,7 +148,7 @@ export async function publishNotice(db: Db, publicUrl: string, estateId: string,
     const { roster, rosterSha256 } = freezeRoster(parties, allParts);
     const totalArea = roster.reduce((s, p) => s + p.areaCents, 0);
     await tx.insert(electorateSnapshots).values({ voteId, merge: rules.merge, parties: roster.length, areaCents: totalArea, roster, rosterSha256 });
-    const origin = logOrigin(publicUrl, estateId, voteId);
+    const origin = logOrigin(log.publicUrl, estateId, voteId);
     const manifest = canonicalize({
       v: 1,
       log: origin,
@@ -166,6 +167,7 @@ export async function publishNotice(db: Db, publicUrl: string, estateId: string,
         options: m.options.map((o) => ({ key: o.key, name: o.name, color_hex: o.colorHex, color_code: o.colorCode })),
       })),
       electorate: { parties: roster.length, area_cents: totalArea, merge: rules.merge, roster_sha256: rosterSha256 },
+      vkey: log.vkey,
     });
     const vRow = { id: voteId, logOrigin: origin };
     await lockVoteLog(tx as unknown as Db, voteId);
@@ -205,6 +207,8 @@ export interface BallotOutcome {
   seq: number;
   leaf: string;
   reason?: string;
+  /** Sealed mode: what opens the commitment; given to the owner only, for their receipt. */
+  opening?: { choice: string; salt: string };
 }
 
 /**
@@ -307,29 +311,19 @@ export async function castBallot(
         userId: input.userId,
         createdAt: input.now,
       });
-      outcomes.push({ matter: row.matterKey, status: row.status, seq: entry.seq, leaf: entry.leaf, ...(row.reason ? { reason: row.reason } : {}) });
+      outcomes.push({
+        matter: row.matterKey,
+        status: row.status,
+        seq: entry.seq,
+        leaf: entry.leaf,
+        ...(row.reason ? { reason: row.reason } : {}),
+        ...(row.salt ? { opening: { choice: row.choice, salt: row.salt } } : {}),
+      });
     }
     return { closed: false as const, outcomes, accepted: !rejectAll };
   });
   if (result.closed) throw voteError('CONFLICT', 'voting is closed', '投票已经结束');
   return { party: party.id, outcomes: result.outcomes, accepted: result.accepted };
-}
-
-/** Sealed-mode commitment: SHA-256("linli-ballot-v1" ‖ log ‖ matter ‖ party ‖ choice ‖ salt32), fields joined by 0x00. */
-export function commitment(log: string, matter: string, party: string, choice: string, saltB64: string): string {
-  const enc = new TextEncoder();
-  const partsBytes = ['linli-ballot-v1', log, matter, party, choice].map((s) => enc.encode(s));
-  const salt = Uint8Array.from(Buffer.from(saltB64, 'base64'));
-  const total = partsBytes.reduce((n, b) => n + b.length + 1, 0) + salt.length;
-  const buf = new Uint8Array(total);
-  let o = 0;
-  for (const b of partsBytes) {
-    buf.set(b, o);
-    o += b.length;
-    buf[o++] = 0;
-  }
-  buf.set(salt, o);
-  return toBase64(sha256Bytes(buf));
 }
 
 /** Live turnout per matter: parties and area taking part, overall and per building. Never yes/no. */
@@ -461,5 +455,5 @@ export async function listVotes(db: Db, estateId: string) {
   return db.select().from(votes).where(eq(votes.estateId, estateId)).orderBy(desc(votes.createdAt));
 }
 
-export { voteRow, rosterLines };
+export { voteRow, rosterLines, commitment };
 export type { RosterParty };

@@ -1,0 +1,1 @@
+CREATE INDEX "ledger_leaf_prefix" ON "ledger_entries" USING btree ("vote_id","leaf" text_pattern_ops);

@@ -1,0 +1,1041 @@
+/**
+ * The auditor's verifier: checks a vote's export (docs/ledger.md, "Export") held in memory and
+ * recounts it with the service's own tally engine.
+ *
+ * Export layout (paths relative to the export folder):
+ * - `manifest.json` — the exact canonical manifest text; SHA-256 (base64) = setup's `manifest_sha256`
+ * - `roster.jsonl` — the frozen roster (one canonical party per line); SHA-256 = manifest's
+ *   `electorate.roster_sha256`
+ * - `entries.jsonl` — the log, one entry per line, exact stored bytes, `\n` after each
+ * - `checkpoints/<size>.note` — signed checkpoints
+ * - `tally.json` — `{"matters": {…}}`, equal to the `results` of the `tally` entry
+ * - `keys.txt` — verifier keys, one per line
+ * - `openings.jsonl` — sealed mode, auditors only: `{"seq","matter","party","choice","salt"}`
+ * - `SHA256SUMS` — `<hex>  <path>` for every other file
+ *
+ * Steps: V0 (files match SHA256SUMS — this verifier's addition, so V1–V11 keep the numbering of
+ * the spec) and V1–V11 of the spec. Every step runs even when an earlier one failed, as far as
+ * its inputs allow, so one report shows everything that is wrong; a step whose inputs are
+ * unusable is reported as skipped and failed. Failures name entries by seq; an entry's seq is
+ * its position in entries.jsonl (V3 checks that each entry says the same).
+ *
+ * Browser-safe: no node: imports; WebCrypto for Ed25519.
+ */
+
+import { sha256 } from '@noble/hashes/sha2.js';
+import { canonicalize, isCanonical, type Json } from './jcs.ts';
+import { leafHash, sha256Bytes, toBase64 } from './hash.ts';
+import { MerkleTree, verifyConsistency } from './merkle.ts';
+import { decodeBase64Strict, openNote, parseCheckpoint, parseNote, parseVerifierKey, type VerifierKey } from './note.ts';
+import { verifyReceipt, type ReceiptReport } from './proof-file.ts';
+import { commitment, SALT_BYTES } from './commitment.ts';
+import { electorateFrom, type Electorate } from '../tally/electorate.ts';
+import {
+  normalizeTallyRules,
+  tally,
+  toContractJson,
+  type BallotInput,
+  type Category,
+  type ContractResult,
+  type TallyResult,
+  type TallyRules,
+} from '../tally/tally.ts';
+import type { MergeRule, Scope } from '../electorate/parties.ts';
+import type { PartKind } from '../register/rows.ts';
+
+/** Step identifiers, in report order. */
+export type StepId = 'V0' | 'V1' | 'V2' | 'V3' | 'V4' | 'V5' | 'V6' | 'V7' | 'V8' | 'V9' | 'V10' | 'V11';
+
+/** One verification step's outcome. */
+export interface VerifyStep {
+  id: StepId;
+  title: string;
+  /** Passed (a step skipped because it does not apply counts as passed). */
+  ok: boolean;
+  /** Not (fully) performed: see `details` for why. */
+  skipped?: boolean;
+  /** Failures first, then notes; each names the seq of the entries concerned. */
+  details: string[];
+  /** Seqs of the entries a failure concerns, ascending (empty for file-level failures). */
+  failingSeqs: number[];
+}
+
+/** The recount the verifier made (V10). */
+export interface RecountSummary {
+  /** `full`: from the choices; `weights_only`: sealed ballots without openings. */
+  mode: 'full' | 'weights_only';
+  /**
+   * Per matter key: the contract JSON (full), or `{electorate, counted_ballots, rejected_ballots}`
+   * (weights only; `counted_ballots` includes spoilt ballots, whose choice is sealed).
+   */
+  matters: Record<string, unknown>;
+}
+
+/** Result of {@link verifyExport}. */
+export interface VerifyReport {
+  /** Every step passed. */
+  ok: boolean;
+  steps: VerifyStep[];
+  /** The log's origin, from the manifest. */
+  origin: string | null;
+  /** Number of entries in entries.jsonl. */
+  entries: number;
+  recount?: RecountSummary;
+}
+
+/** Options of {@link verifyExport}. */
+export interface VerifyOptions {
+  /** openings.jsonl given separately (default: the export's own `openings.jsonl`, if any). */
+  openings?: Uint8Array;
+  /** An owner's receipt (a c2sp.org/tlog-proof@v1 file), checked against the export. */
+  receipt?: Uint8Array;
+}
+
+/** Step titles; the CLI prints them for passing steps. */
+export const STEP_TITLES: Readonly<Record<StepId, string>> = Object.freeze({
+  V0: 'files match SHA256SUMS',
+  V1: "manifest parses and its hash equals the setup entry's",
+  V2: 'every entry is canonical JSON (JCS)',
+  V3: 'seq contiguous from 0; every entry names this log',
+  V4: "every prev is the previous entry's leaf hash",
+  V5: "the Merkle root at every checkpoint's size equals its root",
+  V6: 'every checkpoint is signed by a key in keys.txt',
+  V7: 'checkpoints are consistent and the last one covers the log',
+  V8: 'the roster hashes to the manifest; every ballot matches the roster',
+  V9: 'one effective ballot per party per matter; rejections give reasons; nothing after close',
+  V10: 'the recount equals tally.json and the tally entry',
+  V11: 'every commitment opens to its choice',
+});
+
+const STEP_IDS = Object.keys(STEP_TITLES) as StepId[];
+
+/** Entry types that record a ballot event; none may follow `close`. */
+const BALLOT_EVENT_TYPES = new Set(['ballot', 'ballot_rejected', 'ballot_superseded', 'paper_ballot', 'proxy']);
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const show = (v: unknown) => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v) ?? String(v));
+
+class Step implements VerifyStep {
+  ok = true;
+  skipped?: boolean;
+  details: string[] = [];
+  failingSeqs: number[] = [];
+  private notes: string[] = [];
+  readonly title: string;
+  constructor(readonly id: StepId) {
+    this.title = STEP_TITLES[id];
+  }
+  fail(detail: string, seqs: readonly number[] = []): void {
+    this.ok = false;
+    this.details.push(detail);
+    this.failingSeqs.push(...seqs);
+  }
+  note(detail: string): void {
+    this.notes.push(detail);
+  }
+  /** Could not check: failed unless `passes` (the step does not apply). */
+  skip(reason: string, passes = false): void {
+    this.skipped = true;
+    if (!passes) this.ok = false;
+    this.notes.push(reason);
+  }
+  done(): VerifyStep {
+    const failingSeqs = [...new Set(this.failingSeqs)].sort((a, b) => a - b);
+    const out: VerifyStep = { id: this.id, title: this.title, ok: this.ok, details: [...this.details, ...this.notes], failingSeqs };
+    if (this.skipped) out.skipped = true;
+    return out;
+  }
+}
+
+const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+const seqRange = (from: number, to: number) => (to - from === 1 ? `seq ${from}` : `seq ${from}–${to - 1}`);
+
+function utf8(bytes: Uint8Array): string | null {
+  try {
+    // ignoreBOM: a byte-order mark stays in the text, so it makes the entry non-canonical
+    // instead of silently vanishing.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const hexOf = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** One line of entries.jsonl. */
+interface Line {
+  seq: number;
+  bytes: Uint8Array;
+  text: string | null;
+  entry: Obj | null;
+  leaf: Uint8Array;
+}
+
+/** Splits entries.jsonl into lines of exact bytes (a missing final newline is reported by V2). */
+function splitLines(bytes: Uint8Array): { lines: Uint8Array[]; trailingNewline: boolean } {
+  const lines: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x0a) {
+      lines.push(bytes.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  if (start < bytes.length) lines.push(bytes.subarray(start));
+  return { lines, trailingNewline: bytes.length === 0 || bytes[bytes.length - 1] === 0x0a };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Manifest
+
+interface ManifestMatter {
+  key: string;
+  category: Category;
+  kind: 'yes_no' | 'options';
+  options: string[];
+}
+
+interface Manifest {
+  log: string;
+  scope: Scope | null;
+  matters: ManifestMatter[];
+  rules: {
+    revision: 'final' | 'last_counts';
+    secrecy: 'open' | 'sealed';
+    spoilt: TallyRules['spoilt'];
+    nonVoters: TallyRules['nonVoters'];
+    merge: MergeRule;
+    countKinds: PartKind[];
+  };
+  electorate: { parties: number; area_cents: number; roster_sha256: string };
+  raw: Obj;
+}
+
+const oneOf = <T extends string>(v: unknown, allowed: readonly T[]): v is T => isStr(v) && (allowed as readonly string[]).includes(v);
+
+/** Checks the manifest fields the verifier relies on; returns the problems (empty when usable). */
+function readManifest(json: unknown): { manifest: Manifest | null; problems: string[] } {
+  const problems: string[] = [];
+  if (!isObj(json)) return { manifest: null, problems: ['manifest.json is not a JSON object'] };
+  if (!isStr(json.log) || json.log === '') problems.push('manifest: "log" (the origin) is missing');
+  const scope = json.scope ?? null;
+  if (scope !== null && !(isObj(scope) && isStr(scope.building))) problems.push('manifest: "scope" must be null or {building, entrance?}');
+  const rules = json.rules;
+  if (!isObj(rules)) {
+    problems.push('manifest: "rules" is missing');
+  } else {
+    if (!oneOf(rules.revision, ['final', 'last_counts'] as const)) problems.push('manifest: rules.revision must be "final" or "last_counts"');
+    if (!oneOf(rules.secrecy, ['open', 'sealed'] as const)) problems.push('manifest: rules.secrecy must be "open" or "sealed"');
+    if (!oneOf(rules.spoilt, ['participates', 'excluded'] as const)) problems.push('manifest: rules.spoilt is missing');
+    if (!oneOf(rules.nonVoters, ['strict', 'deemed_majority'] as const)) problems.push('manifest: rules.nonVoters is missing');
+    if (!oneOf(rules.merge, ['identical_owner_set', 'shared_person'] as const)) problems.push('manifest: rules.merge is missing');
+    if (!Array.isArray(rules.countKinds) || !rules.countKinds.every(isStr)) problems.push('manifest: rules.countKinds is missing');
+  }
+  const matters: ManifestMatter[] = [];
+  if (!Array.isArray(json.matters) || json.matters.length === 0) {
+    problems.push('manifest: "matters" must be a non-empty array');
+  } else {
+    const keys = new Set<string>();
+    for (const [i, m] of json.matters.entries()) {
+      const where = `manifest: matters[${i}]`;
+      if (!isObj(m) || !isStr(m.key)) {
+        problems.push(`${where} has no key`);
+        continue;
+      }
+      if (keys.has(m.key)) problems.push(`${where}: key ${m.key} appears twice`);
+      keys.add(m.key);
+      const cat = m.category;
+      const category: Category | null =
+        cat === 'consultation' ? 'consultation' : isStr(cat) && /^[1-9]$/.test(cat) ? (Number(cat) as Category) : typeof cat === 'number' && Number.isInteger(cat) && cat >= 1 && cat <= 9 ? (cat as Category) : null;
+      if (category === null) problems.push(`${where}: category must be "1"…"9" or "consultation"`);
+      if (!oneOf(m.kind, ['yes_no', 'options'] as const)) problems.push(`${where}: kind must be "yes_no" or "options"`);
+      const options = Array.isArray(m.options) ? m.options.map((o) => (isObj(o) && isStr(o.key) ? o.key : null)) : null;
+      if (!options || options.some((o) => o === null)) problems.push(`${where}: options must be a list of {key, …}`);
+      else if (m.kind === 'options' && options.length < 2) problems.push(`${where}: an option matter needs at least two options`);
+      if (category !== null && oneOf(m.kind, ['yes_no', 'options'] as const) && options && !options.includes(null)) {
+        matters.push({ key: m.key, category, kind: m.kind, options: options as string[] });
+      }
+    }
+  }
+  const el = json.electorate;
+  if (!isObj(el) || !isStr(el.roster_sha256) || !isCount(el.parties) || !isCount(el.area_cents)) {
+    problems.push('manifest: "electorate" must give parties, area_cents and roster_sha256');
+  }
+  if (problems.length) return { manifest: null, problems };
+  const r = rules as Obj;
+  const e = el as Obj;
+  return {
+    manifest: {
+      log: json.log as string,
+      scope: scope as Scope | null,
+      matters,
+      rules: {
+        revision: r.revision as Manifest['rules']['revision'],
+        secrecy: r.secrecy as Manifest['rules']['secrecy'],
+        spoilt: r.spoilt as TallyRules['spoilt'],
+        nonVoters: r.nonVoters as TallyRules['nonVoters'],
+        merge: r.merge as MergeRule,
+        countKinds: r.countKinds as PartKind[],
+      },
+      electorate: { parties: e.parties as number, area_cents: e.area_cents as number, roster_sha256: e.roster_sha256 as string },
+      raw: json,
+    },
+    problems,
+  };
+}
+
+/** The engine's rules for one matter, exactly as the service derives them (votes/service.ts). */
+function rulesFor(manifest: Manifest, matter: ManifestMatter): TallyRules {
+  return normalizeTallyRules({
+    category: matter.category,
+    scope: manifest.scope,
+    merge: manifest.rules.merge,
+    countKinds: manifest.rules.countKinds,
+    revision: manifest.rules.revision,
+    spoilt: manifest.rules.spoilt,
+    nonVoters: manifest.rules.nonVoters,
+    options: matter.kind === 'options' ? matter.options : null,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roster
+
+interface RosterParty {
+  party: string;
+  area_cents: number;
+  heads: number;
+  developer: boolean;
+  parts: string[];
+}
+
+function readRoster(bytes: Uint8Array, step: Step): RosterParty[] | null {
+  const text = utf8(bytes);
+  if (text === null) {
+    step.fail('roster.jsonl is not UTF-8');
+    return null;
+  }
+  if (text.length > 0 && !text.endsWith('\n')) step.fail('roster.jsonl does not end with a newline');
+  const out: RosterParty[] = [];
+  const ids = new Set<string>();
+  const partIds = new Set<string>();
+  const lines = text.length ? text.replace(/\n$/, '').split('\n') : [];
+  for (const [i, line] of lines.entries()) {
+    const where = `roster.jsonl line ${i + 1}`;
+    const p = parseJson(line);
+    if (!isObj(p) || !isStr(p.party) || !isCount(p.area_cents) || !isCount(p.heads) || typeof p.developer !== 'boolean' || !Array.isArray(p.parts) || !p.parts.every(isStr) || p.parts.length === 0) {
+      step.fail(`${where}: expected {party, area_cents, heads, developer, parts}`);
+      continue;
+    }
+    if (!isCanonical(line)) step.fail(`${where}: not canonical JSON`);
+    if (ids.has(p.party)) step.fail(`${where}: party ${p.party} appears twice`);
+    ids.add(p.party);
+    for (const id of p.parts as string[]) {
+      if (partIds.has(id)) step.fail(`${where}: part ${id} belongs to two parties`);
+      partIds.add(id);
+    }
+    out.push({ party: p.party, area_cents: p.area_cents, heads: p.heads, developer: p.developer, parts: p.parts as string[] });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoints
+
+interface CheckpointFile {
+  /** Where it came from: a path in the export, or {@link RECEIPT_SOURCE}. */
+  source: string;
+  /** The signed note (empty for the receipt's, which verifyReceipt checks). */
+  note: string;
+  size: number;
+  root: Uint8Array;
+  origin: string;
+}
+
+const RECEIPT_SOURCE = "the receipt's checkpoint";
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Verifies an export held in memory (`files`: path → bytes, paths relative to the export
+ * folder with `/` separators). Never throws for bad data: every problem is a failed step.
+ */
+export async function verifyExport(files: ReadonlyMap<string, Uint8Array>, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const s = Object.fromEntries(STEP_IDS.map((id) => [id, new Step(id)])) as Record<StepId, Step>;
+  const openingsBytes = opts.openings ?? files.get('openings.jsonl') ?? null;
+
+  checkSums(files, opts.openings ?? null, s.V0);
+
+  // ---- manifest (V1, part 1)
+  let manifest: Manifest | null = null;
+  const manifestBytes = files.get('manifest.json');
+  let manifestText: string | null = null;
+  if (!manifestBytes) {
+    s.V1.fail('manifest.json is missing');
+  } else {
+    manifestText = utf8(manifestBytes);
+    const json = manifestText === null ? undefined : parseJson(manifestText);
+    if (json === undefined) {
+      s.V1.fail('manifest.json is not UTF-8 JSON');
+    } else {
+      const read = readManifest(json);
+      manifest = read.manifest;
+      for (const p of read.problems) s.V1.fail(p);
+      if (manifestText !== null && !isCanonical(manifestText)) s.V1.fail('manifest.json is not the exact canonical (JCS) text');
+    }
+  }
+  const origin = manifest?.log ?? null;
+
+  // ---- entries (V2)
+  const entriesBytes = files.get('entries.jsonl');
+  const lines: Line[] = [];
+  if (!entriesBytes) {
+    s.V2.fail('entries.jsonl is missing');
+  } else {
+    const split = splitLines(entriesBytes);
+    for (const [seq, bytes] of split.lines.entries()) {
+      const text = utf8(bytes);
+      const json = text === null ? undefined : parseJson(text);
+      lines.push({ seq, bytes, text, entry: isObj(json) ? json : null, leaf: leafHash(bytes) });
+      if (text === null) s.V2.fail(`seq ${seq}: not valid UTF-8`, [seq]);
+      else if (!isObj(json)) s.V2.fail(`seq ${seq}: not a JSON object`, [seq]);
+      else if (!isCanonical(text)) s.V2.fail(`seq ${seq}: not canonical JCS (RFC 8785 with NFC strings) — it is not the stored text`, [seq]);
+    }
+    if (!split.trailingNewline) s.V2.fail(`entries.jsonl does not end with a newline after seq ${lines.length - 1}`, [lines.length - 1]);
+  }
+  const L = lines.length;
+  const tree = new MerkleTree(lines.map((l) => l.leaf));
+
+  // ---- V1, part 2: the setup entry commits to the manifest
+  if (entriesBytes) {
+    const setups = lines.filter((l) => l.entry?.type === 'setup');
+    if (L === 0) s.V1.fail('the log is empty: there is no setup entry');
+    else if (lines[0].entry?.type !== 'setup') s.V1.fail('seq 0 is not the setup entry', [0]);
+    for (const extra of setups.slice(1)) s.V1.fail(`seq ${extra.seq}: a second setup entry`, [extra.seq]);
+    const setup = setups[0];
+    if (setup && manifestBytes) {
+      const want = setup.entry!.manifest_sha256;
+      const got = toBase64(sha256Bytes(manifestBytes));
+      if (want !== got) s.V1.fail(`manifest.json hashes to ${got}, but the setup entry (seq ${setup.seq}) commits to ${show(want)}`, [setup.seq]);
+    }
+  }
+
+  // ---- V3: seq and header
+  if (!entriesBytes) s.V3.skip('entries.jsonl is missing');
+  if (origin === null) s.V3.note('cannot check the log name: the manifest is unusable (see V1)');
+  for (const l of lines) {
+    const e = l.entry;
+    if (!e) {
+      s.V3.fail(`seq ${l.seq}: unreadable entry (see V2)`, [l.seq]);
+      continue;
+    }
+    if (e.seq !== l.seq) s.V3.fail(`position ${l.seq} holds seq ${show(e.seq)}: seq must run 0, 1, 2, … without gaps`, [l.seq]);
+    if (e.v !== 1) s.V3.fail(`seq ${l.seq}: v is ${show(e.v)}, not 1`, [l.seq]);
+    if (origin !== null && e.log !== origin) s.V3.fail(`seq ${l.seq}: log ${show(e.log)} is not this log (${origin})`, [l.seq]);
+    if (!isStr(e.type) || !isStr(e.at) || !isStr(e.prev)) s.V3.fail(`seq ${l.seq}: header lacks type, at or prev`, [l.seq]);
+  }
+
+  // ---- V4: prev chain
+  if (!entriesBytes) s.V4.skip('entries.jsonl is missing');
+  for (const l of lines) {
+    if (!l.entry) continue;
+    const want = l.seq === 0 ? '' : toBase64(lines[l.seq - 1].leaf);
+    if (l.entry.prev !== want) {
+      s.V4.fail(
+        l.seq === 0 ? 'prev mismatch at seq 0 (must be empty)' : `prev mismatch at seq ${l.seq}: not the leaf hash of seq ${l.seq - 1} (one of the two was changed, or an entry removed)`,
+        [l.seq],
+      );
+    }
+  }
+
+  // ---- checkpoints (V5)
+  const checkpoints: CheckpointFile[] = [];
+  const cpPaths = [...files.keys()].filter((p) => p.startsWith('checkpoints/')).sort(byCheckpointName);
+  if (cpPaths.length === 0) s.V5.fail('no checkpoint in checkpoints/');
+  for (const path of cpPaths) {
+    const text = utf8(files.get(path)!);
+    const note = text === null ? null : parseNote(text);
+    if (!note || !note.ok) {
+      s.V5.fail(`${path}: not a signed note${note && !note.ok ? ` (${note.error})` : ''}`);
+      continue;
+    }
+    const cp = parseCheckpoint(note.text);
+    if (!cp.ok) {
+      s.V5.fail(`${path}: not a checkpoint (${cp.error})`);
+      continue;
+    }
+    checkpoints.push({ source: path, note: text!, size: cp.size, root: cp.root, origin: cp.origin });
+    const named = /^checkpoints\/(0|[1-9][0-9]*)\.note$/.exec(path);
+    if (!named || Number(named[1]) !== cp.size) s.V5.fail(`${path}: holds the checkpoint of size ${cp.size}; its file name must be checkpoints/${cp.size}.note`);
+    if (origin !== null && cp.origin !== origin) s.V5.fail(`${path}: origin "${cp.origin}" is not this log (${origin})`);
+  }
+  const matches = (cp: CheckpointFile) => cp.size <= L && bytesEqual(tree.root(cp.size), cp.root);
+  const matching = new Set(checkpoints.filter(matches).map((cp) => cp.size));
+  // A change lies after the largest smaller checkpoint the export still reproduces.
+  const changedFrom = (size: number) => Math.max(0, ...[...matching].filter((n) => n < size));
+  for (const cp of checkpoints) {
+    if (cp.size > L) {
+      s.V5.fail(`${cp.source}: signs ${cp.size} entries but entries.jsonl has ${L}: ${seqRange(L, cp.size)} missing`, range(L, cp.size));
+    } else if (!matches(cp)) {
+      const from = changedFrom(cp.size);
+      s.V5.fail(`${cp.source}: the first ${cp.size} entries do not hash to the signed root: something in ${seqRange(from, cp.size)} changed`, range(from, cp.size));
+    }
+  }
+
+  // ---- keys and signatures (V6)
+  const keys: VerifierKey[] = [];
+  const keysBytes = files.get('keys.txt');
+  if (!keysBytes) {
+    s.V6.fail('keys.txt is missing');
+  } else {
+    const text = utf8(keysBytes);
+    if (text === null) s.V6.fail('keys.txt is not UTF-8');
+    for (const [i, line] of (text ?? '').split('\n').entries()) {
+      if (line === '') continue;
+      const k = parseVerifierKey(line);
+      if (k.ok) keys.push(k);
+      else s.V6.fail(`keys.txt line ${i + 1}: ${k.error}`);
+    }
+    if (text !== null && keys.length === 0) s.V6.fail('keys.txt holds no verifier key');
+  }
+  const named = manifest?.raw.vkey;
+  if (isStr(named) && !keys.some((k) => k.vkey === named)) s.V6.fail(`the manifest's key ${named} is not in keys.txt`);
+  for (const cp of checkpoints) {
+    const opened = await openNote(cp.note, keys);
+    if (!opened.ok) {
+      s.V6.fail(`${cp.source}: ${opened.error}`);
+    } else if (!opened.trusted) {
+      const bad = opened.signatures.filter((x) => x.known && !x.verified);
+      s.V6.fail(
+        bad.length
+          ? `${cp.source}: the signature by ${bad.map((x) => x.name).join(', ')} does not verify`
+          : `${cp.source}: not signed by any key in keys.txt (signed by ${opened.signatures.map((x) => `${x.name} ${x.keyId}`).join(', ')})`,
+      );
+    }
+  }
+
+  let receipt: ReceiptReport | null = null;
+  if (opts.receipt) {
+    receipt = await verifyReceipt(opts.receipt, keys, origin ?? undefined);
+    const seqs = receipt.index === null ? [] : [receipt.index];
+    if (receipt.signatureProblem) s.V6.fail(`receipt${receipt.index === null ? '' : ` for seq ${receipt.index}`}: ${receipt.signatureProblem}`, seqs);
+    // A validly signed receipt checkpoint joins the export's for V7: the export must be
+    // consistent with every checkpoint an owner was shown. An unsigned one proves nothing.
+    if (receipt.checkpoint && receipt.signatureVerified) {
+      const { origin: o, size, root } = receipt.checkpoint;
+      checkpoints.push({ source: RECEIPT_SOURCE, note: '', size, root, origin: o });
+    }
+  }
+
+  // ---- consistency (V7)
+  checkConsistency(s.V7, checkpoints, tree, L, receipt, lines, changedFrom);
+
+  // ---- roster (V8)
+  let roster: RosterParty[] | null = null;
+  const rosterBytes = files.get('roster.jsonl');
+  if (!rosterBytes) {
+    s.V8.fail('roster.jsonl is missing');
+  } else {
+    roster = readRoster(rosterBytes, s.V8);
+    if (manifest) {
+      const got = toBase64(sha256Bytes(rosterBytes));
+      if (got !== manifest.electorate.roster_sha256) {
+        s.V8.fail(`roster.jsonl hashes to ${got}, not the manifest's roster_sha256 ${manifest.electorate.roster_sha256} (fixed by the setup entry, seq 0): the roster changed after setup`, [0]);
+      }
+      if (roster) {
+        const area = roster.reduce((n, p) => n + p.area_cents, 0);
+        if (roster.length !== manifest.electorate.parties || area !== manifest.electorate.area_cents) {
+          s.V8.fail(`roster.jsonl has ${roster.length} parties and ${area} area cents; the manifest says ${manifest.electorate.parties} and ${manifest.electorate.area_cents}`, [0]);
+        }
+      }
+    } else {
+      s.V8.note("cannot compare the roster with the manifest's hash: the manifest is unusable (see V1)");
+    }
+  }
+  const rosterById = new Map((roster ?? []).map((p) => [p.party, p]));
+  if (roster) {
+    for (const l of lines) {
+      const e = l.entry;
+      if (!e || !isStr(e.type) || !BALLOT_EVENT_TYPES.has(e.type) || !('party' in e)) continue;
+      const party = rosterById.get(e.party as string);
+      if (!isStr(e.party) || !party) {
+        s.V8.fail(`seq ${l.seq}: party ${show(e.party)} is not in the roster`, [l.seq]);
+        continue;
+      }
+      if ('weights' in e) {
+        const w = e.weights;
+        if (!isObj(w) || w.area_cents !== party.area_cents || w.heads !== party.heads || Object.keys(w).length !== 2) {
+          s.V8.fail(`seq ${l.seq}: weights ${show(w)} differ from the roster's ${party.party} (area_cents ${party.area_cents}, heads ${party.heads})`, [l.seq]);
+        }
+      } else if (e.type === 'ballot' || e.type === 'ballot_rejected') {
+        s.V8.fail(`seq ${l.seq}: a ${e.type} entry without weights`, [l.seq]);
+      }
+    }
+  }
+
+  // ---- ballots (V9)
+  if (manifest) checkBallots(s.V9, manifest, lines);
+  else s.V9.skip('cannot check: the manifest is unusable (see V1)');
+
+  // ---- openings (V11) before the recount, which uses the choices they open to
+  const opened = new Map<number, string>();
+  const sealed = manifest?.rules.secrecy === 'sealed';
+  if (!manifest) s.V11.skip('cannot check: the manifest is unusable (see V1)');
+  else if (!sealed) s.V11.skip('open mode: the choices are in the entries', true);
+  else if (!openingsBytes) s.V11.skip('no openings given (openings.jsonl, for auditors): commitments not checked', true);
+  else checkOpenings(s.V11, openingsBytes, lines, opened);
+
+  // ---- recount (V10)
+  let recount: RecountSummary | undefined;
+  if (!manifest) s.V10.skip('cannot recount: the manifest is unusable (see V1)');
+  else if (!roster) s.V10.skip('cannot recount: the roster is unusable (see V8)');
+  else recount = checkTally(s.V10, manifest, roster, lines, files.get('tally.json') ?? null, sealed ? (openingsBytes ? opened : null) : null);
+
+  const steps = STEP_IDS.map((id) => s[id].done());
+  return { ok: steps.every((x) => x.ok), steps, origin, entries: L, ...(recount ? { recount } : {}) };
+}
+
+/** Numeric order of `checkpoints/<size>.note`, other names after, by name. */
+function byCheckpointName(a: string, b: string): number {
+  const n = (p: string) => {
+    const m = /^checkpoints\/([0-9]+)\.note$/.exec(p);
+    return m ? Number(m[1]) : Number.POSITIVE_INFINITY;
+  };
+  return n(a) - n(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// V0
+
+function checkSums(files: ReadonlyMap<string, Uint8Array>, separateOpenings: Uint8Array | null, step: Step): void {
+  const sums = files.get('SHA256SUMS');
+  if (!sums) {
+    step.fail('SHA256SUMS is missing');
+    return;
+  }
+  const text = utf8(sums);
+  if (text === null) {
+    step.fail('SHA256SUMS is not UTF-8');
+    return;
+  }
+  const listed = new Map<string, string>();
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line === '') continue;
+    // sha256sum's format: 64 hex digits, two spaces (or space and '*'), the path.
+    const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line);
+    if (!m) {
+      step.fail(`SHA256SUMS line ${i + 1} is not "<sha256 hex>  <path>"`);
+      continue;
+    }
+    const path = m[2].replace(/^\.\//, '');
+    if (listed.has(path)) step.fail(`SHA256SUMS lists ${path} twice`);
+    listed.set(path, m[1].toLowerCase());
+  }
+  for (const [path, want] of listed) {
+    const bytes = files.get(path) ?? (path === 'openings.jsonl' ? separateOpenings : null);
+    if (!bytes) {
+      // Openings go to named auditors only, so a public copy of the export may lack them.
+      if (path === 'openings.jsonl') step.note('openings.jsonl is listed but not present (it is given to auditors separately)');
+      else step.fail(`${path} is listed in SHA256SUMS but missing`);
+      continue;
+    }
+    if (hexOf(sha256(bytes)) !== want) step.fail(`${path}: SHA-256 does not match SHA256SUMS (the file was changed)`);
+  }
+  for (const path of files.keys()) {
+    if (path !== 'SHA256SUMS' && !listed.has(path)) step.fail(`${path} is not listed in SHA256SUMS`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// V7
+
+function checkConsistency(
+  step: Step,
+  checkpoints: CheckpointFile[],
+  tree: MerkleTree,
+  L: number,
+  receipt: ReceiptReport | null,
+  lines: Line[],
+  changedFrom: (size: number) => number,
+): void {
+  if (checkpoints.length === 0) {
+    step.fail('no checkpoint to check');
+  }
+  // Two different roots for one size is a fork, whatever the export says.
+  const bySize = new Map<number, CheckpointFile[]>();
+  for (const cp of checkpoints) bySize.set(cp.size, [...(bySize.get(cp.size) ?? []), cp]);
+  for (const [size, group] of bySize) {
+    const roots = new Set(group.map((g) => toBase64(g.root)));
+    if (roots.size > 1) step.fail(`fork: ${group.map((g) => g.source).join(' and ')} sign different roots for the same size ${size}`);
+  }
+  // One representative per size (one agreeing with the export when there is one), in size order.
+  const sizes = [...bySize.keys()].sort((a, b) => a - b);
+  const pick = (size: number) => {
+    const group = bySize.get(size)!;
+    return group.find((g) => size <= L && bytesEqual(tree.root(size), g.root)) ?? group[0];
+  };
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    const a = pick(sizes[i]);
+    const b = pick(sizes[i + 1]);
+    if (b.size > L) {
+      step.fail(`${b.source} signs ${b.size} entries, but the log ends at ${L}: ${seqRange(L, b.size)} were removed (truncated)`, range(L, b.size));
+      continue;
+    }
+    // The export holds every leaf, so it can build the consistency proof itself; the proof
+    // verifies exactly when the export reproduces both signed roots.
+    const proof = tree.consistencyProof(a.size, b.size);
+    if (!verifyConsistency(a.size, b.size, a.root, b.root, proof)) {
+      const aOk = bytesEqual(tree.root(a.size), a.root);
+      const from = aOk ? a.size : changedFrom(a.size);
+      const to = aOk ? b.size : a.size;
+      step.fail(
+        aOk
+          ? `${a.source} (size ${a.size}) and ${b.source} (size ${b.size}) are not consistent through this log: something in ${seqRange(from, to)} differs from what was signed`
+          : `${a.source} (size ${a.size}) and ${b.source} (size ${b.size}) cannot be shown consistent: this log does not reproduce ${a.source} (something in ${seqRange(from, to)} differs)`,
+        range(from, to),
+      );
+    }
+  }
+  if (sizes.length === 1 && sizes[0] > L) {
+    const only = pick(sizes[0]);
+    step.fail(`${only.source} signs ${only.size} entries, but the log ends at ${L}: ${seqRange(L, only.size)} were removed (truncated)`, range(L, only.size));
+  }
+  const exported = checkpoints.filter((c) => c.source !== RECEIPT_SOURCE);
+  const last = Math.max(0, ...exported.map((c) => c.size));
+  if (exported.length && last < L) step.fail(`the last checkpoint covers ${last} entries; ${seqRange(last, L)} are not covered by any checkpoint`, range(last, L));
+
+  if (receipt) {
+    const idx = receipt.index;
+    for (const p of receipt.problems) {
+      if (p !== receipt.signatureProblem) step.fail(`receipt${idx === null ? '' : ` for seq ${idx}`}: ${p}`, idx === null ? [] : [idx]);
+    }
+    if (idx !== null && receipt.entryBytes) {
+      if (idx >= L) step.fail(`receipt: seq ${idx} is missing from the export (the log ends at ${L})`, [idx]);
+      else if (!bytesEqual(lines[idx].bytes, receipt.entryBytes)) step.fail(`receipt: seq ${idx} in the export differs from the entry in the receipt`, [idx]);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// V9
+
+function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
+  const matterKeys = new Set(manifest.matters.map((m) => m.key));
+  const sealed = manifest.rules.secrecy === 'sealed';
+  const revision = manifest.rules.revision;
+  let closeSeq: number | null = null;
+  const byVoter = new Map<string, number[]>();
+  const supersedes = new Map<number, number>(); // superseded ballot seq → marker seq
+  const markers: Line[] = [];
+
+  for (const l of lines) {
+    const e = l.entry;
+    if (!e || !isStr(e.type)) continue;
+    const at = `seq ${l.seq}`;
+    if (e.type === 'close') {
+      if (closeSeq !== null) step.fail(`${at}: a second close (the first is seq ${closeSeq})`, [l.seq]);
+      else closeSeq = l.seq;
+      continue;
+    }
+    if (!BALLOT_EVENT_TYPES.has(e.type)) continue;
+    if (closeSeq !== null) step.fail(`${at}: a ${e.type} after the close at seq ${closeSeq}`, [l.seq]);
+    if ((e.type === 'ballot' || e.type === 'ballot_rejected' || e.type === 'ballot_superseded') && !(isStr(e.matter) && matterKeys.has(e.matter))) {
+      step.fail(`${at}: matter ${show(e.matter)} is not a matter of this vote`, [l.seq]);
+      continue;
+    }
+    if (e.type === 'ballot_rejected') {
+      if (!isStr(e.reason) || e.reason.trim() === '') step.fail(`${at}: a rejected ballot without a reason`, [l.seq]);
+      continue;
+    }
+    if (e.type === 'ballot_superseded') {
+      markers.push(l);
+      continue;
+    }
+    if (e.type !== 'ballot') continue;
+    const shapeOk = isStr(e.party) && isObj(e.weights) && isStr(e.channel) && isStr(e.nonce) && isStr(e.token);
+    if (!shapeOk) step.fail(`${at}: a ballot needs party, weights, channel, nonce and token`, [l.seq]);
+    if (sealed) {
+      const c = isStr(e.commit) ? decodeBase64Strict(e.commit) : null;
+      if ('choice' in e) step.fail(`${at}: sealed mode, yet the ballot shows its choice`, [l.seq]);
+      if (!c || c.length !== 32) step.fail(`${at}: sealed mode needs a base64 SHA-256 commit`, [l.seq]);
+    } else {
+      if ('commit' in e) step.fail(`${at}: open mode, yet the ballot carries a commit`, [l.seq]);
+      if (!isStr(e.choice)) step.fail(`${at}: open mode needs the choice`, [l.seq]);
+    }
+    if (!isStr(e.party)) continue;
+    const voter = `${e.matter as string}\u0000${e.party}`;
+    byVoter.set(voter, [...(byVoter.get(voter) ?? []), l.seq]);
+  }
+
+  const describe = (voter: string) => {
+    const [matter, party] = voter.split('\u0000');
+    return `party ${party} on matter ${matter}`;
+  };
+  if (revision === 'final') {
+    for (const m of markers) step.fail(`seq ${m.seq}: ballot_superseded under the "final" revision rule`, [m.seq]);
+    for (const [voter, seqs] of byVoter) {
+      for (const extra of seqs.slice(1)) {
+        step.fail(`seq ${extra}: a second ballot of ${describe(voter)} (the first is seq ${seqs[0]}); under "final" only one may be in the box`, [extra]);
+      }
+    }
+    return;
+  }
+
+  // last_counts: every replaced ballot is marked superseded between it and its replacement.
+  for (const m of markers) {
+    const e = m.entry!;
+    const target = e.superseded_seq;
+    const t = isCount(target) && target < lines.length ? lines[target].entry : null;
+    if (!t || t.type !== 'ballot' || t.matter !== e.matter || t.party !== e.party || (target as number) >= m.seq) {
+      step.fail(`seq ${m.seq}: superseded_seq ${show(target)} is not an earlier ballot of party ${show(e.party)} on matter ${show(e.matter)}`, [m.seq]);
+      continue;
+    }
+    if (supersedes.has(target as number)) step.fail(`seq ${m.seq}: seq ${target} was already superseded at seq ${supersedes.get(target as number)}`, [m.seq]);
+    else supersedes.set(target as number, m.seq);
+  }
+  for (const [voter, seqs] of byVoter) {
+    seqs.forEach((seq, i) => {
+      const marker = supersedes.get(seq);
+      const next = seqs[i + 1];
+      if (next === undefined) {
+        if (marker !== undefined) step.fail(`seq ${marker}: supersedes seq ${seq}, but no later ballot of ${describe(voter)} replaces it`, [marker]);
+        return;
+      }
+      if (marker === undefined) step.fail(`seq ${next}: a second ballot of ${describe(voter)} without marking seq ${seq} superseded`, [next]);
+      else if (marker > next) step.fail(`seq ${marker}: marks seq ${seq} superseded only after its replacement seq ${next}`, [marker]);
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// V11
+
+function checkOpenings(step: Step, bytes: Uint8Array, lines: Line[], opened: Map<number, string>): void {
+  const text = utf8(bytes);
+  if (text === null) {
+    step.fail('openings.jsonl is not UTF-8');
+    return;
+  }
+  const seen = new Set<number>();
+  const rows = text.length ? text.replace(/\n$/, '').split('\n') : [];
+  for (const [i, row] of rows.entries()) {
+    const where = `openings.jsonl line ${i + 1}`;
+    const o = parseJson(row);
+    if (!isObj(o) || !isCount(o.seq) || !isStr(o.matter) || !isStr(o.party) || !isStr(o.choice) || !isStr(o.salt)) {
+      step.fail(`${where}: expected {seq, matter, party, choice, salt}`);
+      continue;
+    }
+    const seq = o.seq;
+    if (seen.has(seq)) {
+      step.fail(`seq ${seq}: opened twice (${where})`, [seq]);
+      continue;
+    }
+    seen.add(seq);
+    const e = seq < lines.length ? lines[seq].entry : null;
+    if (!e || e.type !== 'ballot' || !isStr(e.commit)) {
+      step.fail(`seq ${seq}: ${where} opens an entry that is not a sealed ballot`, [seq]);
+      continue;
+    }
+    if (e.matter !== o.matter || e.party !== o.party) {
+      step.fail(`seq ${seq}: the opening names matter ${o.matter} / party ${o.party}, the ballot ${show(e.matter)} / ${show(e.party)}`, [seq]);
+      continue;
+    }
+    const salt = decodeBase64Strict(o.salt);
+    if (!salt || salt.length !== SALT_BYTES) {
+      step.fail(`seq ${seq}: the salt is not ${SALT_BYTES} bytes of base64`, [seq]);
+      continue;
+    }
+    if (commitment(e.log as string, o.matter, o.party, o.choice, salt) !== e.commit) {
+      step.fail(`seq ${seq}: the commitment does not open to the choice ${show(o.choice)} with the given salt`, [seq]);
+      continue;
+    }
+    opened.set(seq, o.choice);
+  }
+  for (const l of lines) {
+    if (l.entry?.type === 'ballot' && isStr(l.entry.commit) && !seen.has(l.seq)) step.fail(`seq ${l.seq}: no opening for this sealed ballot`, [l.seq]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// V10
+
+function electorateOf(roster: RosterParty[]): Electorate {
+  return electorateFrom(roster.map((p) => ({ ref: p.party, partIds: [...p.parts], areaCents: p.area_cents, developer: p.developer, owners: [] })));
+}
+
+/** Area string "123.45" (formatAreaCents) → cents; NaN if malformed. */
+function cents(area: unknown): number {
+  const m = isStr(area) ? /^(-?)([0-9]+)\.([0-9]{2})$/.exec(area) : null;
+  if (!m) return Number.NaN;
+  return (m[1] ? -1 : 1) * (Number(m[2]) * 100 + Number(m[3]));
+}
+
+const weightOf = (w: unknown): { parties: number; area: number } =>
+  isObj(w) && isCount(w.parties) ? { parties: w.parties, area: cents(w.area) } : { parties: Number.NaN, area: Number.NaN };
+
+/** Top-level keys where two contract results differ, for a readable message. */
+function differingKeys(a: unknown, b: unknown): string[] {
+  const ao = isObj(a) ? a : {};
+  const bo = isObj(b) ? b : {};
+  const keys = [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort();
+  return keys.filter((k) => canon(ao[k]) !== canon(bo[k]));
+}
+
+function canon(v: unknown): string {
+  try {
+    return v === undefined ? 'undefined' : canonicalize(v as Json);
+  } catch {
+    return 'uncanonicalizable';
+  }
+}
+
+function checkTally(
+  step: Step,
+  manifest: Manifest,
+  roster: RosterParty[],
+  lines: Line[],
+  tallyJsonBytes: Uint8Array | null,
+  openings: Map<number, string> | null,
+): RecountSummary | undefined {
+  let electorate: Electorate;
+  try {
+    electorate = electorateOf(roster);
+  } catch (err) {
+    step.fail(`the roster cannot form an electorate: ${(err as Error).message}`);
+    return undefined;
+  }
+  const sealed = manifest.rules.secrecy === 'sealed';
+  const full = !sealed || openings !== null;
+  const rosterById = new Map(roster.map((p) => [p.party, p]));
+  const ballots = lines.filter((l) => l.entry?.type === 'ballot' && isStr(l.entry.matter));
+
+  if (sealed && openings) {
+    const missing = ballots.filter((l) => !openings.has(l.seq)).map((l) => l.seq);
+    if (missing.length) step.fail(`the choices of ${missing.length} sealed ballot(s) are unknown (no opening that opens, see V11): seq ${missing.join(', ')}`, missing);
+  }
+  if (!full) step.note('sealed mode without openings: electorate and participation recomputed from the weights; the choices need openings');
+
+  /** The engine's result for one matter over the ballots before `before`. */
+  const recountMatter = (matter: ManifestMatter, before: number): { result: TallyResult; contract: ContractResult } | string => {
+    const rules = rulesFor(manifest, matter);
+    const input: BallotInput[] = [];
+    for (const l of ballots) {
+      const e = l.entry!;
+      if (l.seq >= before || e.matter !== matter.key) continue;
+      const party = isStr(e.party) ? rosterById.get(e.party) : undefined;
+      // A ballot only identifies its party; a party missing from the roster gets a part id no
+      // roster can hold, so the engine rejects it as an unknown part.
+      const partId = party ? party.parts[0] : `\u0000not in roster: ${String(e.party)}`;
+      const choice = !sealed ? e.choice : openings ? openings.get(l.seq) : 'abstain';
+      if (!isStr(choice)) continue;
+      // Without openings the choice is a placeholder every matter accepts: turnout only.
+      input.push({ seq: l.seq, partId, channel: (isStr(e.channel) ? e.channel : 'online') as BallotInput['channel'], choice });
+    }
+    try {
+      const result = tally(electorate, input, rules);
+      return { result, contract: toContractJson(result, rules) };
+    } catch (err) {
+      return `the engine refused the ballots of matter ${matter.key}: ${(err as Error).message}`;
+    }
+  };
+
+  const tallies = lines.filter((l) => l.entry?.type === 'tally');
+  const summary: RecountSummary = { mode: full ? 'full' : 'weights_only', matters: {} };
+  for (const matter of manifest.matters) {
+    const r = recountMatter(matter, Number.POSITIVE_INFINITY);
+    if (typeof r === 'string') continue;
+    summary.matters[matter.key] = full
+      ? JSON.parse(JSON.stringify(r.contract))
+      : { electorate: r.contract.electorate, counted_ballots: r.contract.participation, rejected_ballots: r.contract.rejected_ballots };
+  }
+
+  for (const t of tallies) {
+    const e = t.entry!;
+    const at = `seq ${t.seq}`;
+    if (!isStr(e.engine)) step.fail(`${at}: the tally entry does not name its engine`, [t.seq]);
+    else step.note(`${at}: tally by ${e.engine}, stage ${show(e.stage)}`);
+    const results = e.results;
+    if (!isObj(results)) {
+      step.fail(`${at}: the tally entry has no results`, [t.seq]);
+      continue;
+    }
+    const keys = manifest.matters.map((m) => m.key);
+    const extra = Object.keys(results).filter((k) => !keys.includes(k));
+    if (extra.length) step.fail(`${at}: results for matters not in the manifest: ${extra.join(', ')}`, [t.seq]);
+    for (const matter of manifest.matters) {
+      const claimed = results[matter.key];
+      if (!isObj(claimed)) {
+        step.fail(`${at}: no result for matter ${matter.key}`, [t.seq]);
+        continue;
+      }
+      const r = recountMatter(matter, t.seq);
+      if (typeof r === 'string') {
+        step.fail(`${at}: ${r}`, [t.seq]);
+        continue;
+      }
+      if (full) {
+        const diff = differingKeys(JSON.parse(JSON.stringify(r.contract)), claimed);
+        if (diff.length) step.fail(`${at}: matter ${matter.key}: the recount differs in ${diff.join(', ')}`, [t.seq]);
+      } else {
+        for (const p of weightsOnly(r.contract, claimed, manifest.rules.spoilt)) step.fail(`${at}: matter ${matter.key}: ${p}`, [t.seq]);
+      }
+    }
+  }
+
+  const last = tallies[tallies.length - 1];
+  if (!tallyJsonBytes) {
+    if (last) step.fail(`tally.json is missing, but the log has a tally entry (seq ${last.seq})`, [last.seq]);
+  } else {
+    const text = utf8(tallyJsonBytes);
+    const json = text === null ? undefined : parseJson(text);
+    if (!isObj(json) || !isObj(json.matters)) step.fail('tally.json is not {"matters": {…}}');
+    else if (!last) step.fail('tally.json exists, but the log has no tally entry');
+    else if (canon(json.matters) !== canon(last.entry!.results)) {
+      step.fail(`tally.json differs from the tally entry (seq ${last.seq}) in matter(s) ${differingKeys(json.matters, last.entry!.results).join(', ')}`, [last.seq]);
+    }
+  }
+  if (!last && !tallyJsonBytes) step.skip('the log has no tally entry yet (the vote is not closed): nothing to compare', true);
+  return summary;
+}
+
+/**
+ * Sealed ballots without openings: what the weights alone decide. The electorate and the
+ * rejected ballots must match exactly; the parties taking part are the counted ballots (less
+ * spoilt ones when spoilt ballots are excluded); and the claimed figures must add up.
+ */
+function weightsOnly(recount: ContractResult, claimed: Obj, spoiltRule: TallyRules['spoilt']): string[] {
+  const problems: string[] = [];
+  if (canon(recount.electorate) !== canon(claimed.electorate)) problems.push('the electorate differs from the roster');
+  if (canon(recount.rejected_ballots) !== canon(claimed.rejected_ballots)) problems.push('the rejected ballots differ from the recount');
+  const part = weightOf(claimed.participation);
+  const spoilt = claimed.spoilt === undefined ? { parties: 0, area: 0 } : weightOf(claimed.spoilt);
+  const voted = { parties: recount.participation.parties, area: cents(recount.participation.area) };
+  // Under `excluded`, spoilt ballots were cast but do not take part.
+  const expected = spoiltRule === 'excluded' ? { parties: part.parties + spoilt.parties, area: part.area + spoilt.area } : part;
+  if (expected.parties !== voted.parties || expected.area !== voted.area) {
+    problems.push(`participation ${show(claimed.participation)} does not match the ${voted.parties} ballots counted (area ${recount.participation.area})`);
+  }
+  const sum = (ws: unknown[]) =>
+    ws.map(weightOf).reduce((acc, w) => ({ parties: acc.parties + w.parties, area: acc.area + w.area }), { parties: 0, area: 0 });
+  const parts = [claimed.yes, claimed.no, claimed.abstain, ...(spoiltRule === 'participates' && claimed.spoilt !== undefined ? [claimed.spoilt] : [])];
+  const total = sum(parts);
+  if (total.parties !== part.parties || total.area !== part.area) problems.push('yes, no, abstain (and spoilt) do not add up to the participation');
+  return problems;
+}
