@@ -1,0 +1,729 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { commitment } from '../../src/domain/ledger/commitment.ts';
+import { sealEntry, type EntryType } from '../../src/domain/ledger/entry.ts';
+import { leafHash, sha256Bytes, toBase64 } from '../../src/domain/ledger/hash.ts';
+import { canonicalize, type Json } from '../../src/domain/ledger/jcs.ts';
+import { MerkleTree } from '../../src/domain/ledger/merkle.ts';
+import { checkpointText, signNote, verifierKey } from '../../src/domain/ledger/note.ts';
+import { serializeProofFile } from '../../src/domain/ledger/proof-file.ts';
+import { verifyExport, type StepId, type VerifyReport } from '../../src/domain/ledger/verify.ts';
+import { DEFAULT_RULES, type EstateRules } from '../../src/domain/rules/settings.ts';
+import { normalizeTallyRules, tally, toContractJson, type BallotInput, type Category } from '../../src/domain/tally/tally.ts';
+import { electorateOfRoster, rosterLines, type RosterParty } from '../../src/modules/votes/snapshot.ts';
+import { commitment as serviceCommitment } from '../../src/modules/votes/service.ts';
+
+// ---------------------------------------------------------------------------------------------
+// A test helper that builds a vote's export from scratch, the way the service writes its log.
+
+const ORIGIN = 'vote.example/linli/estate-1/vote-1';
+const AT = '2025-06-01T08:00:00.000Z';
+const ENGINE = 'linli-tally/1';
+const utf8 = new TextEncoder();
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+interface Key {
+  name: string;
+  publicKey: Uint8Array;
+  sign: (msg: Uint8Array) => Promise<Uint8Array>;
+  vkey: string;
+}
+
+async function makeKey(name = ORIGIN): Promise<Key> {
+  const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
+  const sign = async (msg: Uint8Array) => new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, msg as Uint8Array<ArrayBuffer>));
+  return { name, publicKey, sign, vkey: verifierKey(name, publicKey) };
+}
+
+/** Five owner parties in building 1; p5 holds two parts. */
+const ROSTER: RosterParty[] = [
+  { id: 'p1', parts: [{ partId: '1-101', building: '1', entrance: '1', areaCents: 8_950 }], areaCents: 8_950, developer: false },
+  { id: 'p2', parts: [{ partId: '1-102', building: '1', entrance: '1', areaCents: 12_000 }], areaCents: 12_000, developer: false },
+  { id: 'p3', parts: [{ partId: '1-201', building: '1', entrance: '1', areaCents: 9_525 }], areaCents: 9_525, developer: false },
+  { id: 'p4', parts: [{ partId: '1-202', building: '1', entrance: '2', areaCents: 11_010 }], areaCents: 11_010, developer: false },
+  {
+    id: 'p5',
+    parts: [
+      { partId: '1-301', building: '1', entrance: '2', areaCents: 10_000 },
+      { partId: 'P-07', building: '1', entrance: null, areaCents: 1_250 },
+    ],
+    areaCents: 11_250,
+    developer: false,
+  },
+];
+
+const MATTERS = [
+  { key: 'm1', title: '续聘物业服务企业', category: '4', kind: 'yes_no', options: [] as { key: string; name: string }[] },
+  { key: 'm2', title: '外墙涂料颜色', category: '3', kind: 'options', options: [{ key: 'A', name: '米白' }, { key: 'B', name: '浅灰' }, { key: 'C', name: '砖红' }] },
+];
+
+/** What the log records between setup and close, in order. */
+type Event =
+  | { t: 'ballot'; matter: string; party: string; choice: string }
+  | { t: 'rejected'; matter: string; party: string; reason: string }
+  | { t: 'supersede'; matter: string; party: string }
+  | { t: 'raw'; type: EntryType; body: Record<string, Json> };
+
+/** Every party votes on both matters: m1 passes 4:1 … and m2 adopts A. */
+const DEFAULT_EVENTS: Event[] = [
+  { t: 'ballot', matter: 'm1', party: 'p1', choice: 'yes' },
+  { t: 'ballot', matter: 'm2', party: 'p1', choice: 'A' },
+  { t: 'ballot', matter: 'm1', party: 'p2', choice: 'yes' },
+  { t: 'ballot', matter: 'm2', party: 'p2', choice: 'A' },
+  { t: 'rejected', matter: 'm1', party: 'p3', reason: 'choice not allowed' },
+  { t: 'ballot', matter: 'm1', party: 'p3', choice: 'no' },
+  { t: 'ballot', matter: 'm2', party: 'p3', choice: 'B' },
+  { t: 'ballot', matter: 'm1', party: 'p4', choice: 'yes' },
+  { t: 'ballot', matter: 'm2', party: 'p4', choice: 'A' },
+  { t: 'ballot', matter: 'm1', party: 'p5', choice: 'abstain' },
+  { t: 'ballot', matter: 'm2', party: 'p5', choice: 'C' },
+];
+
+interface BuildOptions {
+  secrecy?: 'open' | 'sealed';
+  revision?: 'final' | 'last_counts';
+  spoilt?: 'participates' | 'excluded';
+  events?: Event[];
+  /** Checkpoint sizes besides the full log (which always gets one). */
+  checkpoints?: number[];
+  /** Put openings.jsonl in the export folder (sealed mode). */
+  openingsInFolder?: boolean;
+  key?: Key;
+}
+
+interface Built {
+  files: Map<string, Uint8Array>;
+  key: Key;
+  /** Exact entry texts, in order. */
+  texts: string[];
+  openings: Uint8Array | null;
+  manifest: string;
+  rules: EstateRules;
+  /** Seqs of the entries by role, for pointing attacks at them. */
+  seqs: { ballots: number[]; close: number; tally: number };
+}
+
+const rosterPart = (party: string) => ROSTER.find((p) => p.id === party)!.parts[0].partId;
+const weightsOf = (party: string) => ({ area_cents: ROSTER.find((p) => p.id === party)?.areaCents ?? 1, heads: 1 });
+
+/** The engine's results for the ballots in `texts`, as closeVote computes them. */
+function tallyResults(texts: string[], rules: EstateRules, choices: Map<number, string>): Record<string, Json> {
+  const electorate = electorateOfRoster(ROSTER);
+  const entries = texts.map((t) => JSON.parse(t) as Record<string, unknown>);
+  const results: Record<string, Json> = {};
+  for (const m of MATTERS) {
+    const tr = normalizeTallyRules({
+      category: (m.category === 'consultation' ? 'consultation' : Number(m.category)) as Category,
+      scope: null,
+      merge: rules.merge,
+      countKinds: rules.countKinds,
+      revision: rules.revision,
+      spoilt: rules.spoilt,
+      nonVoters: rules.nonVoters,
+      options: m.kind === 'options' ? m.options.map((o) => o.key) : null,
+    });
+    const ballots: BallotInput[] = entries
+      .filter((e) => e.type === 'ballot' && e.matter === m.key)
+      .map((e) => ({ seq: e.seq as number, partId: rosterPart(e.party as string), channel: 'online', choice: choices.get(e.seq as number)! }));
+    results[m.key] = toContractJson(tally(electorate, ballots, tr), tr) as unknown as Json;
+  }
+  return results;
+}
+
+/** Log writer: chains each entry to the previous leaf, like appendEntries. */
+class Log {
+  texts: string[] = [];
+  private prev = '';
+  add(type: EntryType, body: Record<string, Json>): number {
+    const seq = this.texts.length;
+    const sealed = sealEntry({ v: 1, log: ORIGIN, seq, prev: this.prev, type, at: AT }, body);
+    this.texts.push(sealed.text);
+    this.prev = sealed.leaf;
+    return seq;
+  }
+}
+
+async function buildExport(opts: BuildOptions = {}): Promise<Built> {
+  const key = opts.key ?? (await makeKey());
+  const rules: EstateRules = { ...DEFAULT_RULES, countKinds: [...DEFAULT_RULES.countKinds], forms: [...DEFAULT_RULES.forms], proxies: { ...DEFAULT_RULES.proxies }, secrecy: opts.secrecy ?? 'open', revision: opts.revision ?? 'final', spoilt: opts.spoilt ?? DEFAULT_RULES.spoilt };
+  const rosterText = rosterLines(ROSTER);
+  const manifest = canonicalize({
+    v: 1,
+    log: ORIGIN,
+    estate: 'estate-1',
+    vote: 'vote-1',
+    title: '2025 年第一次业主大会',
+    notice_date: '2025-05-10',
+    window: { opens_at: '2025-05-26T00:00:00.000Z', closes_at: '2025-06-05T00:00:00.000Z' },
+    scope: null,
+    rules: rules as unknown as Json,
+    matters: MATTERS.map((m) => ({ key: m.key, title: m.title, category: m.category, kind: m.kind, options: m.options.map((o) => ({ key: o.key, name: o.name, color_hex: null, color_code: null })) })),
+    electorate: { parties: ROSTER.length, area_cents: ROSTER.reduce((n, p) => n + p.areaCents, 0), merge: rules.merge, roster_sha256: toBase64(sha256Bytes(rosterText)) },
+  });
+
+  const log = new Log();
+  log.add('setup', { manifest_sha256: toBase64(sha256Bytes(manifest)) });
+  const sealed = rules.secrecy === 'sealed';
+  const choices = new Map<number, string>();
+  const openings: string[] = [];
+  const ballots: number[] = [];
+  const lastBallot = new Map<string, number>();
+  let nonce = 0;
+  for (const ev of opts.events ?? DEFAULT_EVENTS) {
+    if (ev.t === 'raw') {
+      log.add(ev.type, ev.body);
+      continue;
+    }
+    const base = { matter: ev.matter, party: ev.party, weights: weightsOf(ev.party), channel: 'online', nonce: `nonce-${++nonce}`, token: `tok-${ev.party}` };
+    if (ev.t === 'rejected') {
+      log.add('ballot_rejected', { ...base, reason: ev.reason });
+    } else if (ev.t === 'supersede') {
+      log.add('ballot_superseded', { matter: ev.matter, party: ev.party, superseded_seq: lastBallot.get(`${ev.matter}/${ev.party}`)! });
+    } else {
+      const salt = toBase64(randomBytes(32));
+      const seq = log.texts.length;
+      log.add('ballot', sealed ? { ...base, commit: commitment(ORIGIN, ev.matter, ev.party, ev.choice, salt) } : { ...base, choice: ev.choice });
+      if (sealed) openings.push(canonicalize({ seq, matter: ev.matter, party: ev.party, choice: ev.choice, salt }));
+      choices.set(seq, ev.choice);
+      ballots.push(seq);
+      lastBallot.set(`${ev.matter}/${ev.party}`, seq);
+    }
+  }
+  const close = log.add('close', { reason: 'the voting window ended', manual: false });
+  const results = tallyResults(log.texts, rules, choices);
+  const tallySeq = log.add('tally', { engine: ENGINE, stage: 'preliminary', results });
+  log.add('publication', { stage: 'final' });
+
+  const openingsBytes = sealed ? utf8.encode(openings.map((l) => `${l}\n`).join('')) : null;
+  const files = await assemble({ texts: log.texts, manifest, rosterText, results, key, checkpoints: opts.checkpoints ?? [1, 5, 9] });
+  if (openingsBytes && opts.openingsInFolder) files.set('openings.jsonl', openingsBytes);
+  resum(files);
+  return { files, key, texts: log.texts, openings: openingsBytes, manifest, rules, seqs: { ballots, close, tally: tallySeq } };
+}
+
+/** Writes the export files for a given log (checkpoints signed by `key`, at `checkpoints` and the full size). */
+async function assemble(a: { texts: string[]; manifest: string; rosterText: string; results: Record<string, Json>; key: Key; checkpoints: number[] }) {
+  const files = new Map<string, Uint8Array>();
+  files.set('manifest.json', utf8.encode(a.manifest));
+  files.set('roster.jsonl', utf8.encode(a.rosterText));
+  files.set('entries.jsonl', utf8.encode(a.texts.map((t) => `${t}\n`).join('')));
+  files.set('tally.json', utf8.encode(`${JSON.stringify({ matters: a.results }, null, 2)}\n`));
+  files.set('keys.txt', utf8.encode(`${a.key.vkey}\n`));
+  const tree = new MerkleTree(a.texts.map((t) => leafHash(t)));
+  for (const size of new Set([...a.checkpoints.filter((n) => n < a.texts.length), a.texts.length])) {
+    files.set(`checkpoints/${size}.note`, utf8.encode(await checkpointNote(a.key, size, tree.root(size))));
+  }
+  return files;
+}
+
+async function checkpointNote(key: Key, size: number, root: Uint8Array, origin = ORIGIN): Promise<string> {
+  return signNote(checkpointText({ origin, size, rootB64: toBase64(root) }), key.name, key.publicKey, key.sign);
+}
+
+/** Recomputes SHA256SUMS, as an attacker who controls the export would. */
+function resum(files: Map<string, Uint8Array>): Map<string, Uint8Array> {
+  files.delete('SHA256SUMS');
+  const lines = [...files.keys()].sort().map((p) => `${hex(sha256Bytes(files.get(p)!))}  ${p}\n`);
+  files.set('SHA256SUMS', utf8.encode(lines.join('')));
+  return files;
+}
+
+const textsOf = (files: Map<string, Uint8Array>) => new TextDecoder().decode(files.get('entries.jsonl')).split('\n').slice(0, -1);
+const setEntries = (files: Map<string, Uint8Array>, texts: string[]) => files.set('entries.jsonl', utf8.encode(texts.map((t) => `${t}\n`).join('')));
+
+/** Re-chains entries from `from` on (prev and seq), re-canonicalized: an operator rewriting history. */
+function rechain(texts: string[], from: number): string[] {
+  const out = [...texts];
+  for (let i = from; i < out.length; i++) {
+    const e = JSON.parse(out[i]) as Record<string, Json>;
+    e.seq = i;
+    e.prev = i === 0 ? '' : toBase64(leafHash(out[i - 1]));
+    out[i] = canonicalize(e);
+  }
+  return out;
+}
+
+/** Replaces every checkpoint with freshly signed ones over `texts` (the operator holds the key). */
+async function resign(files: Map<string, Uint8Array>, texts: string[], key: Key, sizes: number[] = [1, 5, 9]) {
+  for (const p of [...files.keys()]) if (p.startsWith('checkpoints/')) files.delete(p);
+  const tree = new MerkleTree(texts.map((t) => leafHash(t)));
+  for (const size of new Set([...sizes.filter((n) => n < texts.length), texts.length])) {
+    files.set(`checkpoints/${size}.note`, utf8.encode(await checkpointNote(key, size, tree.root(size))));
+  }
+}
+
+/** An owner's receipt for entry `seq` against the checkpoint of `size` (default: the whole log). */
+async function receiptFor(built: Built, seq: number, size = built.texts.length): Promise<Uint8Array> {
+  const tree = new MerkleTree(built.texts.map((t) => leafHash(t)));
+  const note = await checkpointNote(built.key, size, tree.root(size));
+  return utf8.encode(serializeProofFile({ extra: utf8.encode(built.texts[seq]), index: seq, hashes: tree.inclusionProof(seq, size), checkpointNote: note }));
+}
+
+const step = (r: VerifyReport, id: StepId) => r.steps.find((s) => s.id === id)!;
+const failed = (r: VerifyReport) => r.steps.filter((s) => !s.ok).map((s) => s.id);
+const explain = (r: VerifyReport) => r.steps.filter((s) => !s.ok).map((s) => `${s.id}: ${s.details.join(' | ')}`).join('\n');
+
+// ---------------------------------------------------------------------------------------------
+
+describe('verifyExport: honest exports', () => {
+  it('passes every step in open mode and recounts from the choices', async () => {
+    const built = await buildExport();
+    const report = await verifyExport(built.files);
+    expect(explain(report)).toBe('');
+    expect(report.ok).toBe(true);
+    expect(report.steps.map((s) => s.id)).toEqual(['V0', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6', 'V7', 'V8', 'V9', 'V10', 'V11']);
+    expect(report.entries).toBe(built.texts.length);
+    expect(report.origin).toBe(ORIGIN);
+    expect(step(report, 'V11')).toMatchObject({ ok: true, skipped: true });
+    expect(report.recount?.mode).toBe('full');
+    expect(report.recount?.matters.m1).toMatchObject({ outcome: 'passed', participation: { parties: 5 }, yes: { parties: 3 } });
+    expect(report.recount?.matters.m2).toMatchObject({ adopted: 'A' });
+  });
+
+  it('passes in sealed mode: weights only without openings, a full recount with them', async () => {
+    const built = await buildExport({ secrecy: 'sealed' });
+    expect(textsOf(built.files).some((t) => t.includes('"choice"'))).toBe(false);
+
+    const blind = await verifyExport(built.files);
+    expect(explain(blind)).toBe('');
+    expect(step(blind, 'V10').details.join(' ')).toMatch(/choices need openings/);
+    expect(step(blind, 'V11')).toMatchObject({ ok: true, skipped: true });
+    expect(blind.recount?.mode).toBe('weights_only');
+
+    const opened = await verifyExport(built.files, { openings: built.openings! });
+    expect(explain(opened)).toBe('');
+    expect(step(opened, 'V11').skipped).toBeUndefined();
+    expect(opened.recount?.mode).toBe('full');
+    expect(opened.recount?.matters.m1).toMatchObject({ outcome: 'passed' });
+
+    // The same with openings.jsonl inside the folder (listed in SHA256SUMS).
+    const inFolder = await buildExport({ secrecy: 'sealed', openingsInFolder: true });
+    expect(explain(await verifyExport(inFolder.files))).toBe('');
+  });
+
+  it('checks sealed turnout with spoilt ballots under either spoilt rule', async () => {
+    const events = DEFAULT_EVENTS.map((e) => (e.t === 'ballot' && e.party === 'p5' && e.matter === 'm1' ? { ...e, choice: 'spoilt' } : e));
+    for (const spoilt of ['participates', 'excluded'] as const) {
+      const built = await buildExport({ secrecy: 'sealed', spoilt, events });
+      const report = await verifyExport(built.files);
+      expect(explain(report), spoilt).toBe('');
+      expect(report.recount?.mode).toBe('weights_only');
+      expect(explain(await verifyExport(built.files, { openings: built.openings! }))).toBe('');
+    }
+    // A sealed tally that claims more turnout than the ballots in the box is caught without openings.
+    const built = await buildExport({ secrecy: 'sealed', events });
+    const texts = textsOf(built.files);
+    const e = JSON.parse(texts[built.seqs.tally]) as { results: Record<string, Record<string, { parties: number; area: string }>> } & Record<string, Json>;
+    e.results.m1.participation = { parties: 6, area: e.results.m1.participation.area };
+    texts[built.seqs.tally] = canonicalize(e as unknown as Json);
+    const chained = rechain(texts, built.seqs.tally + 1);
+    setEntries(built.files, chained);
+    built.files.set('tally.json', utf8.encode(JSON.stringify({ matters: e.results })));
+    await resign(built.files, chained, built.key);
+    const r = await verifyExport(resum(built.files));
+    expect(failed(r)).toEqual(['V10']);
+    expect(step(r, 'V10').details.join(' ')).toMatch(/participation .* does not match the 5 ballots counted/);
+  });
+
+  it('passes under last_counts with superseded ballots', async () => {
+    const built = await buildExport({
+      revision: 'last_counts',
+      events: [
+        ...DEFAULT_EVENTS,
+        { t: 'supersede', matter: 'm1', party: 'p3' },
+        { t: 'ballot', matter: 'm1', party: 'p3', choice: 'yes' },
+      ],
+    });
+    const report = await verifyExport(built.files);
+    expect(explain(report)).toBe('');
+    expect(report.recount?.matters.m1).toMatchObject({ yes: { parties: 4 } });
+  });
+
+  it("accepts an owner's receipt and says when a receipt does not verify", async () => {
+    const built = await buildExport();
+    const seq = built.seqs.ballots[3];
+    const good = await verifyExport(built.files, { receipt: await receiptFor(built, seq) });
+    expect(explain(good)).toBe('');
+    const older = await verifyExport(built.files, { receipt: await receiptFor(built, 2, 5) });
+    expect(explain(older)).toBe('');
+
+    const foreign = { ...built, key: await makeKey() };
+    const bad = await verifyExport(built.files, { receipt: await receiptFor(foreign, seq) });
+    expect(failed(bad)).toEqual(['V6']);
+    expect(step(bad, 'V6').failingSeqs).toEqual([seq]);
+  });
+
+  it('commitment() follows the documented encoding (checked against node:crypto)', () => {
+    // An independent rendering of docs/ledger.md: each string in UTF-8 and a 0x00, the 32 salt bytes last.
+    const reference = (log: string, matter: string, party: string, choice: string, salt: Buffer) =>
+      createHash('sha256')
+        .update(Buffer.concat([...['linli-ballot-v1', log, matter, party, choice].flatMap((f) => [Buffer.from(f, 'utf8'), Buffer.from([0])]), salt]))
+        .digest('base64');
+    for (let i = 0; i < 50; i++) {
+      const salt = randomBytes(32);
+      const args = [ORIGIN, `m${i}`, `p${i}`, i % 2 ? 'yes' : '浅灰'] as const;
+      expect(commitment(...args, salt.toString('base64'))).toBe(reference(...args, salt));
+      expect(commitment(...args, new Uint8Array(salt))).toBe(reference(...args, salt));
+    }
+    // The service seals ballots with this very function.
+    expect(serviceCommitment).toBe(commitment);
+  });
+});
+
+describe('verifyExport: attacks are caught by the step that should catch them', () => {
+  it('edit one entry → V4 names the next seq, V5 the edited range', async () => {
+    const built = await buildExport();
+    const k = built.seqs.ballots[2]; // p2's m1 ballot
+    const texts = textsOf(built.files);
+    texts[k] = texts[k].replace('"choice":"yes"', '"choice":"no"');
+    setEntries(built.files, texts);
+    const report = await verifyExport(resum(built.files));
+    expect(step(report, 'V4')).toMatchObject({ ok: false, failingSeqs: [k + 1] });
+    expect(step(report, 'V4').details[0]).toBe(`prev mismatch at seq ${k + 1}: not the leaf hash of seq ${k} (one of the two was changed, or an entry removed)`);
+    expect(step(report, 'V5').ok).toBe(false);
+    expect(step(report, 'V5').failingSeqs).toContain(k);
+    expect(step(report, 'V10').ok).toBe(false); // the recount no longer matches the tally
+
+    // Re-chaining everything after it hides the edit from V4 but not from the signed roots.
+    const rewritten = await buildExport();
+    const t2 = textsOf(rewritten.files);
+    t2[k] = t2[k].replace('"choice":"yes"', '"choice":"no"');
+    setEntries(rewritten.files, rechain(t2, k + 1));
+    const r2 = await verifyExport(resum(rewritten.files));
+    expect(step(r2, 'V4').ok).toBe(true);
+    expect(step(r2, 'V5').ok).toBe(false);
+    expect(step(r2, 'V5').failingSeqs).toContain(k);
+    expect(step(r2, 'V5').failingSeqs).not.toContain(0);
+  });
+
+  it('reorder two entries → V3 names both seqs', async () => {
+    const built = await buildExport();
+    const k = built.seqs.ballots[4];
+    const texts = textsOf(built.files);
+    [texts[k], texts[k + 1]] = [texts[k + 1], texts[k]];
+    setEntries(built.files, texts);
+    const report = await verifyExport(resum(built.files));
+    expect(step(report, 'V3')).toMatchObject({ ok: false, failingSeqs: [k, k + 1] });
+    expect(step(report, 'V4').ok).toBe(false);
+    expect(step(report, 'V5').ok).toBe(false);
+  });
+
+  it('delete one entry → V3 and V4 name the gap', async () => {
+    const built = await buildExport();
+    const k = built.seqs.ballots[5];
+    const texts = textsOf(built.files);
+    texts.splice(k, 1);
+    setEntries(built.files, texts);
+    const report = await verifyExport(resum(built.files));
+    expect(step(report, 'V3').failingSeqs[0]).toBe(k);
+    expect(step(report, 'V3').details[0]).toBe(`position ${k} holds seq ${k + 1}: seq must run 0, 1, 2, … without gaps`);
+    expect(step(report, 'V4').failingSeqs).toEqual([k]);
+    expect(step(report, 'V5').ok).toBe(false);
+  });
+
+  it('truncate the tail after a receipt was issued → V7, through the receipt', async () => {
+    const built = await buildExport();
+    const seq = built.seqs.ballots[9]; // one of the last ballots
+    const receipt = await receiptFor(built, seq);
+    // The operator drops the last ballots, closes and tallies again, and re-signs: a tidy log.
+    const kept = built.texts.slice(0, built.seqs.ballots[8]);
+    const log = new Log();
+    for (const t of kept) {
+      const e = JSON.parse(t) as Record<string, Json>;
+      const { v: _v, log: _l, seq: _s, prev: _p, type, at: _a, ...body } = e;
+      log.add(type as EntryType, body);
+    }
+    expect(log.texts).toEqual(kept);
+    const choices = new Map(kept.map((t) => JSON.parse(t)).filter((e) => e.type === 'ballot').map((e) => [e.seq as number, e.choice as string]));
+    log.add('close', { reason: 'the voting window ended', manual: false });
+    const results = tallyResults(log.texts, built.rules, choices);
+    log.add('tally', { engine: ENGINE, stage: 'preliminary', results });
+    const files = await assemble({ texts: log.texts, manifest: built.manifest, rosterText: rosterLines(ROSTER), results, key: built.key, checkpoints: [1, 5] });
+    resum(files);
+
+    // Without the receipt nothing betrays it …
+    const blind = await verifyExport(files);
+    expect(explain(blind)).toBe('');
+    // … with it, V7 names the missing entries.
+    const report = await verifyExport(files, { receipt });
+    expect(failed(report)).toEqual(['V7']);
+    expect(step(report, 'V7').failingSeqs).toContain(seq);
+    expect(step(report, 'V7').details.join(' ')).toMatch(/truncated|missing|differs/);
+  });
+
+  it('fork: two checkpoints of one size, or a smaller inconsistent one later → V5 and V7', async () => {
+    const built = await buildExport();
+    // An alternative history of 5 entries, signed with the real key.
+    const alt = textsOf(built.files).slice(0, 5);
+    alt[3] = alt[3].replace('"choice":"yes"', '"choice":"no"');
+    const altRoot = new MerkleTree(rechain(alt, 4).map((t) => leafHash(t))).root();
+    const twin = new Map(built.files);
+    twin.set('checkpoints/5-fork.note', utf8.encode(await checkpointNote(built.key, 5, altRoot)));
+    const r1 = await verifyExport(resum(twin));
+    expect(step(r1, 'V7').ok).toBe(false);
+    expect(step(r1, 'V7').details.join(' ')).toMatch(/fork: .* different roots for the same size 5/);
+    expect(step(r1, 'V5').ok).toBe(false);
+    expect(step(r1, 'V6').ok).toBe(true); // it IS the log's signature: that is what makes it a fork
+
+    // A later checkpoint of a smaller size from another history.
+    const smaller = new Map(built.files);
+    const alt7 = textsOf(built.files).slice(0, 7);
+    alt7[4] = alt7[4].replace('"choice":"A"', '"choice":"B"');
+    smaller.set('checkpoints/7.note', utf8.encode(await checkpointNote(built.key, 7, new MerkleTree(rechain(alt7, 5).map((t) => leafHash(t))).root())));
+    const r2 = await verifyExport(resum(smaller));
+    expect(step(r2, 'V5')).toMatchObject({ ok: false });
+    expect(step(r2, 'V5').failingSeqs).toEqual([5, 6]);
+    expect(step(r2, 'V7').ok).toBe(false);
+    expect(step(r2, 'V7').details.join(' ')).toMatch(/not consistent/);
+  });
+
+  it('a second ballot for the same party → V9 names it, though hashes and signatures are all right', async () => {
+    const events: Event[] = [...DEFAULT_EVENTS, { t: 'ballot', matter: 'm1', party: 'p2', choice: 'no' }];
+    const built = await buildExport({ events });
+    const second = built.seqs.ballots[built.seqs.ballots.length - 1];
+    const report = await verifyExport(built.files);
+    expect(failed(report)).toEqual(['V9']);
+    expect(step(report, 'V9').failingSeqs).toEqual([second]);
+    expect(step(report, 'V9').details[0]).toMatch(new RegExp(`seq ${second}: a second ballot of party p2 on matter m1`));
+
+    // Under last_counts the same is fine only when the first is marked superseded.
+    const unmarked = await buildExport({ revision: 'last_counts', events });
+    const r2 = await verifyExport(unmarked.files);
+    expect(failed(r2)).toEqual(['V9']);
+    expect(step(r2, 'V9').details[0]).toMatch(/without marking seq \d+ superseded/);
+  });
+
+  it('ballots after close, and rejections without a reason → V9', async () => {
+    const built = await buildExport();
+    const texts = textsOf(built.files);
+    const e = JSON.parse(texts[built.seqs.ballots[0]]) as Record<string, Json>;
+    texts.splice(built.seqs.close + 1, 0, canonicalize({ ...e, nonce: 'late' }));
+    const rejected = texts.findIndex((t) => t.includes('"type":"ballot_rejected"'));
+    texts[rejected] = texts[rejected].replace('"reason":"choice not allowed"', '"reason":""');
+    const late = built.seqs.close + 1;
+    const chained = rechain(texts, rejected);
+    setEntries(built.files, chained);
+    await resign(built.files, chained, built.key);
+    const report = await verifyExport(resum(built.files));
+    expect(step(report, 'V9').ok).toBe(false);
+    expect(step(report, 'V9').failingSeqs).toEqual(expect.arrayContaining([rejected, late]));
+    expect(step(report, 'V9').details.join(' ')).toMatch(/after the close at seq/);
+    expect(step(report, 'V9').details.join(' ')).toMatch(/without a reason/);
+  });
+
+  it('stuffing the roster after setup → V8 (and V1 if the manifest is edited to match)', async () => {
+    const built = await buildExport();
+    const stuffed = `${new TextDecoder().decode(built.files.get('roster.jsonl'))}${canonicalize({ party: 'p6', area_cents: 9_000, heads: 1, developer: false, parts: ['1-302'] })}\n`;
+    built.files.set('roster.jsonl', utf8.encode(stuffed));
+    const report = await verifyExport(resum(built.files));
+    expect(step(report, 'V8')).toMatchObject({ ok: false, failingSeqs: [0] });
+    expect(step(report, 'V8').details[0]).toMatch(/roster changed after setup/);
+
+    // Editing the manifest to the stuffed roster breaks the setup entry's hash instead.
+    const manifest = JSON.parse(built.manifest) as Record<string, Json>;
+    (manifest.electorate as Record<string, Json>).roster_sha256 = toBase64(sha256Bytes(stuffed));
+    (manifest.electorate as Record<string, Json>).parties = 6;
+    (manifest.electorate as Record<string, Json>).area_cents = 61_735;
+    built.files.set('manifest.json', utf8.encode(canonicalize(manifest)));
+    const r2 = await verifyExport(resum(built.files));
+    expect(step(r2, 'V1')).toMatchObject({ ok: false, failingSeqs: [0] });
+    expect(step(r2, 'V8').details.join(' ')).not.toMatch(/roster changed/);
+    expect(step(r2, 'V10').ok).toBe(false); // the electorate no longer matches the tally
+  });
+
+  it('ballot weights that do not match the roster → V8', async () => {
+    const built = await buildExport();
+    const k = built.seqs.ballots[0];
+    const texts = textsOf(built.files);
+    texts[k] = texts[k].replace('"area_cents":8950', '"area_cents":18950');
+    const chained = rechain(texts, k + 1);
+    setEntries(built.files, chained);
+    await resign(built.files, chained, built.key);
+    const report = await verifyExport(resum(built.files));
+    expect(failed(report)).toEqual(['V8']);
+    expect(step(report, 'V8').failingSeqs).toEqual([k]);
+  });
+
+  it('non-canonical serialization → V2 names the entry', async () => {
+    const built = await buildExport();
+    const k = built.seqs.ballots[1];
+    const texts = textsOf(built.files);
+    const e = JSON.parse(texts[k]) as Record<string, Json>;
+    texts[k] = JSON.stringify(e, null, 0).replace('{', '{ '); // same JSON, not its canonical text
+    const chained = [...texts.slice(0, k + 1), ...rechain(texts, k + 1).slice(k + 1)];
+    setEntries(built.files, chained);
+    await resign(built.files, chained, built.key);
+    const report = await verifyExport(resum(built.files));
+    expect(failed(report)).toEqual(['V2']);
+    expect(step(report, 'V2').failingSeqs).toEqual([k]);
+
+    // Key order and escapes count as well.
+    const reordered = await buildExport();
+    const t2 = textsOf(reordered.files);
+    const parsed = JSON.parse(t2[k]) as Record<string, Json>;
+    t2[k] = JSON.stringify(Object.fromEntries(Object.entries(parsed).reverse()));
+    const c2 = [...t2.slice(0, k + 1), ...rechain(t2, k + 1).slice(k + 1)];
+    setEntries(reordered.files, c2);
+    await resign(reordered.files, c2, reordered.key);
+    const r2 = await verifyExport(resum(reordered.files));
+    expect(step(r2, 'V2')).toMatchObject({ ok: false, failingSeqs: [k] });
+  });
+
+  it('a checkpoint under an unknown key → V6', async () => {
+    const built = await buildExport();
+    const stranger = await makeKey();
+    const tree = new MerkleTree(built.texts.map((t) => leafHash(t)));
+    built.files.set('checkpoints/5.note', utf8.encode(await checkpointNote(stranger, 5, tree.root(5))));
+    const report = await verifyExport(resum(built.files));
+    expect(failed(report)).toEqual(['V6']);
+    expect(step(report, 'V6').details[0]).toMatch(/checkpoints\/5\.note: not signed by any key in keys\.txt/);
+
+    // A tampered signature by the known key is a failure too.
+    const again = await buildExport();
+    const note = new TextDecoder().decode(again.files.get('checkpoints/9.note'));
+    again.files.set('checkpoints/9.note', utf8.encode(note.replace(/ ([A-Za-z0-9+/]{20})/, (_m, s: string) => ` ${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`)));
+    const r2 = await verifyExport(resum(again.files));
+    expect(step(r2, 'V6').ok).toBe(false);
+  });
+
+  it('a commitment that does not open → V11 (and V10 cannot count that ballot)', async () => {
+    const built = await buildExport({ secrecy: 'sealed' });
+    const k = built.seqs.ballots[3];
+    const lines = new TextDecoder().decode(built.openings!).split('\n');
+    const i = lines.findIndex((l) => l.startsWith(`{"choice":"A","matter":"m2","party":"p2","salt"`));
+    expect((JSON.parse(lines[i]) as { seq: number }).seq).toBe(k);
+    lines[i] = lines[i].replace('"choice":"A"', '"choice":"B"');
+    const report = await verifyExport(built.files, { openings: utf8.encode(lines.join('\n')) });
+    expect(step(report, 'V11')).toMatchObject({ ok: false, failingSeqs: [k] });
+    expect(step(report, 'V11').details[0]).toMatch(/does not open/);
+    expect(step(report, 'V10').ok).toBe(false);
+    expect(step(report, 'V10').failingSeqs).toEqual([k, built.seqs.tally]);
+    expect(step(report, 'V10').details[0]).toMatch(new RegExp(`choices of 1 sealed ballot\\(s\\) are unknown .*seq ${k}`));
+    expect(failed(report)).toEqual(['V10', 'V11']);
+  });
+
+  it('a tally that does not match the recount, or a tally.json that differs → V10', async () => {
+    const built = await buildExport();
+    const tallyText = textsOf(built.files)[built.seqs.tally];
+    const results = (JSON.parse(tallyText) as { results: Record<string, Record<string, Json>> }).results;
+    results.m1.outcome = 'rejected';
+    const texts = textsOf(built.files);
+    const e = JSON.parse(texts[built.seqs.tally]) as Record<string, Json>;
+    texts[built.seqs.tally] = canonicalize({ ...e, results });
+    const chained = rechain(texts, built.seqs.tally + 1);
+    setEntries(built.files, chained);
+    built.files.set('tally.json', utf8.encode(JSON.stringify({ matters: results })));
+    await resign(built.files, chained, built.key);
+    const report = await verifyExport(resum(built.files));
+    expect(failed(report)).toEqual(['V10']);
+    expect(step(report, 'V10')).toMatchObject({ failingSeqs: [built.seqs.tally] });
+    expect(step(report, 'V10').details[0]).toMatch(/matter m1: the recount differs in outcome/);
+
+    const other = await buildExport();
+    other.files.set('tally.json', utf8.encode(JSON.stringify({ matters: { ...results } })));
+    const r2 = await verifyExport(resum(other.files));
+    expect(failed(r2)).toEqual(['V10']);
+    expect(step(r2, 'V10').details[0]).toMatch(/tally.json differs from the tally entry/);
+  });
+
+  it('a changed byte in entries.jsonl → V0, plus the steps naming the entry', async () => {
+    const built = await buildExport();
+    const k = built.seqs.ballots[6];
+    const bytes = built.files.get('entries.jsonl')!;
+    // Flip one bit inside the nonce of entry k ("nonce-7" → "nonce-6"): still valid, canonical JSON.
+    const texts = textsOf(built.files);
+    const at = texts.slice(0, k).reduce((n, t) => n + utf8.encode(t).length + 1, 0) + utf8.encode(texts[k].slice(0, texts[k].indexOf('nonce-') + 6)).length;
+    const changed = bytes.slice();
+    changed[at] ^= 0x01;
+    built.files.set('entries.jsonl', changed);
+    const report = await verifyExport(built.files);
+    expect(step(report, 'V0').ok).toBe(false);
+    expect(step(report, 'V0').details[0]).toMatch(/entries\.jsonl: SHA-256 does not match/);
+    expect(step(report, 'V4').failingSeqs).toEqual([k + 1]);
+    expect(step(report, 'V5').failingSeqs).toContain(k);
+  });
+
+  it('never throws on a broken export', async () => {
+    const report = await verifyExport(new Map());
+    expect(report.ok).toBe(false);
+    expect(report.steps.every((s) => s.ok === false || s.skipped)).toBe(true);
+    const junk = new Map<string, Uint8Array>([
+      ['manifest.json', utf8.encode('{')],
+      ['entries.jsonl', new Uint8Array([0xff, 0x0a, 0x7b, 0x0a])],
+      ['roster.jsonl', utf8.encode('nope\n')],
+      ['checkpoints/1.note', utf8.encode('garbage')],
+      ['keys.txt', utf8.encode('not a key\n')],
+      ['tally.json', utf8.encode('[]')],
+      ['SHA256SUMS', utf8.encode('zz  manifest.json\n')],
+    ]);
+    const r2 = await verifyExport(junk, { openings: utf8.encode('{}\n'), receipt: utf8.encode('garbage') });
+    expect(r2.ok).toBe(false);
+    expect(failed(r2)).toEqual(expect.arrayContaining(['V0', 'V1', 'V2', 'V5', 'V6', 'V8']));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The CLI, run as an auditor would.
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CLI = path.join(ROOT, 'scripts/verify-ledger.ts');
+const tmp = mkdtempSync(path.join(tmpdir(), 'linli-verify-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function writeExport(name: string, files: Map<string, Uint8Array>): string {
+  const dir = path.join(tmp, name);
+  for (const [p, bytes] of files) {
+    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    writeFileSync(path.join(dir, p), bytes);
+  }
+  return dir;
+}
+
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('scripts/verify-ledger.ts', () => {
+  it('exits 0 on an honest export and prints one line per step', async () => {
+    const built = await buildExport({ secrecy: 'sealed' });
+    const dir = writeExport('good', built.files);
+    writeFileSync(path.join(tmp, 'openings.jsonl'), built.openings!);
+    const r = await cli([dir, '--openings', path.join(tmp, 'openings.jsonl')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    for (const id of ['V0', 'V1', 'V10', 'V11']) expect(r.stdout).toMatch(new RegExp(`^${id} +ok `, 'm'));
+    expect(r.stdout).toMatch(/^result: OK/m);
+  });
+
+  it('exits 1 naming the step and the seq when a byte of entries.jsonl changed', async () => {
+    const built = await buildExport();
+    const k = built.seqs.ballots[2];
+    const texts = textsOf(built.files);
+    texts[k] = texts[k].replace('"choice":"yes"', '"choice":"yeS"');
+    setEntries(built.files, texts);
+    const r = await cli([writeExport('changed', built.files)]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^V0 +FAIL entries\.jsonl: SHA-256 does not match/m);
+    expect(r.stdout).toMatch(new RegExp(`^V4 +FAIL prev mismatch at seq ${k + 1}`, 'm'));
+    expect(r.stdout).toMatch(/^result: FAILED — V0, V4, V5, V7, V10/m);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('exits 2 on bad usage or a missing folder, without a stack trace', async () => {
+    for (const args of [[], ['a', 'b'], ['--bogus', tmp], [path.join(tmp, 'nope')], [tmp, '--receipt', path.join(tmp, 'nope')]]) {
+      const r = await cli(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/usage|no such folder|cannot read|unknown option/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
