@@ -129,7 +129,11 @@ export function registerLedgerRoutes(app: App) {
     }),
     async (c) => {
       const { estateId, voteId } = c.req.valid('param');
-      const files = await buildExport(c.var.deps.db, estateId, voteId, { openings: false });
+      const { deps } = c.var;
+      await voteRow(deps.db, estateId, voteId);
+      // An export's last checkpoint must cover the whole log (V7): sign one if the log has grown.
+      await signCheckpoint(deps.db, logSigner(deps.keys, deps.env.publicUrl), voteId, deps.now?.() ?? new Date());
+      const files = await buildExport(deps.db, estateId, voteId, { openings: false });
       return c.json({ files: Object.fromEntries(files) }, 200);
     },
   );
@@ -150,6 +154,7 @@ export function registerLedgerRoutes(app: App) {
       const vote = await voteRow(deps.db, estateId, voteId);
       // Openings reveal choices: never while the vote is still open.
       if (!vote.closedAt) throw new AppError('CONFLICT', 'openings are released after the vote closes', undefined, '投票结束后才提供开封数据');
+      await signCheckpoint(deps.db, logSigner(deps.keys, deps.env.publicUrl), voteId, deps.now?.() ?? new Date());
       const files = await buildExport(deps.db, estateId, voteId, { openings: true });
       deps.logger.info({ requestId: c.var.requestId, voteId, userId: principal(c).userId }, 'auditor export with openings');
       return c.json({ files: Object.fromEntries(files) }, 200);
