@@ -15,6 +15,10 @@ import { registerHealthRoutes } from './modules/health/routes.ts';
 import { registerRegistryRoutes } from './modules/registry/routes.ts';
 import { registerVoteRoutes } from './modules/votes/routes.ts';
 import { registerLedgerRoutes } from './modules/ledger/routes.ts';
+import { registerProposalRoutes } from './modules/proposals/routes.ts';
+import { registerNotificationRoutes } from './modules/notifications/routes.ts';
+import { registerCommentRoutes } from './modules/comments/routes.ts';
+import { registerConsultationRoutes } from './modules/consultations/routes.ts';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
 /** JSON bodies are small; register files may be larger. */
@@ -70,7 +74,8 @@ export function createApp(deps: Deps, opts: { webRoot?: string } = {}): App {
     }),
   );
   app.use('/api/*', async (c, next) => {
-    const limit = c.req.path.endsWith('/register/import') ? UPLOAD_LIMIT : JSON_LIMIT;
+    const upload = c.req.path.endsWith('/register/import') || (c.req.method === 'POST' && c.req.path.endsWith('/attachments'));
+    const limit = upload ? UPLOAD_LIMIT + 64 * 1024 : JSON_LIMIT;
     return bodyLimit({
       maxSize: limit,
       onError: (cc) => errorResponse(cc as never, 'PAYLOAD_TOO_LARGE', 413, `request body larger than ${limit} bytes`, { messageZh: '上传的内容太大' }),
@@ -83,6 +88,10 @@ export function createApp(deps: Deps, opts: { webRoot?: string } = {}): App {
   registerCouncilRoutes(app);
   registerVoteRoutes(app);
   registerLedgerRoutes(app);
+  registerProposalRoutes(app);
+  registerNotificationRoutes(app);
+  registerConsultationRoutes(app);
+  registerCommentRoutes(app);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

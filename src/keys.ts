@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -20,6 +20,29 @@ export class Keyring {
   /** HMAC-SHA256 of a personal number; `kind` separates domains so a phone hash never equals a certificate hash. */
   hash(kind: 'phone' | 'certificate', value: string): string {
     return bytesToHex(hmac(sha256, this.pepper, utf8ToBytes(`${kind}:${value}`)));
+  }
+
+  /** AES-256-GCM with a key derived from the pepper: for phone numbers the sender must be able to use. */
+  seal(plain: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.sealKey(), iv);
+    const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+  }
+
+  open(sealed: string): string | null {
+    try {
+      const raw = Buffer.from(sealed, 'base64');
+      const decipher = createDecipheriv('aes-256-gcm', this.sealKey(), raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  private sealKey(): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.pepper, new Uint8Array(0), 'linli phone seal v1', 32));
   }
 
   static generate(): Keyring {

@@ -49,6 +49,8 @@ export const invites = pgTable(
     estateId: uuid('estate_id'),
     role: text('role').notNull(),
     personId: uuid('person_id'),
+    /** For resident (tenant) invites: the household they live in. */
+    partId: uuid('part_id'),
     userId: uuid('user_id').references(() => users.id),
     label: text('label').notNull(),
     createdBy: uuid('created_by').references(() => users.id),

@@ -1,3 +1,4 @@
 export * from './auth.ts';
 export * from './registry.ts';
 export * from './votes.ts';
+export * from './consult.ts';

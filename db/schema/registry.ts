@@ -114,6 +114,8 @@ export const persons = pgTable(
     name: text('name'),
     phoneHash: text('phone_hash'),
     phoneLast4: text('phone_last4'),
+    /** The phone number encrypted (AES-256-GCM, deployment secret) so notices can be sent; never logged or exported. */
+    phoneEnc: text('phone_enc'),
     userId: uuid('user_id').references(() => users.id),
     createdAt: createdAt(),
   },

@@ -45,6 +45,8 @@ export interface EstateRules {
   retentionYears: number;
   /** Quorum of the owners' committee meetings. */
   councilQuorum: 'majority';
+  /** Comments reported by this many people are hidden until the organizer reviews them. */
+  autoHideReports: number;
 }
 
 /** Patch for {@link mergeRules}: any subset of fields; `proxies` may be patched partly. */
@@ -82,6 +84,7 @@ export const DEFAULT_RULES: Readonly<EstateRules> = deepFreeze({
   objectionDays: 7,
   retentionYears: 5,
   councilQuorum: 'majority',
+  autoHideReports: 3,
 } satisfies EstateRules);
 
 /**

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { App } from '../../app.ts';
-import { invites, persons, roleGrants, users } from '../../../db/schema/index.ts';
+import { invites, parts, persons, roleGrants, users } from '../../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
 import { bearer, errorResponses, json, jsonBody } from '../../http/openapi.ts';
 import { EstateIdParam } from '../registry/schemas.ts';
@@ -14,6 +14,8 @@ const CreateInviteSchema = z
     role: z.enum(ESTATE_ROLES),
     /** Register person id (from the register's owners column); required for owner invites. */
     personRef: z.string().trim().min(1).max(64).optional(),
+    /** For resident (tenant) invites: the house number they live in. */
+    partRef: z.string().trim().min(1).max(64).optional(),
     label: z.string().trim().min(1).max(100).optional(),
     validDays: z.number().int().min(1).max(90).default(30),
   })
@@ -51,10 +53,18 @@ export function registerInviteRoutes(app: App) {
         personId = person.id;
         label ??= `业主 ${person.ref}`;
       }
+      let partId: string | null = null;
+      if (body.partRef) {
+        if (body.role !== 'resident') throw new AppError('VALIDATION_FAILED', 'partRef: only resident invites name a household', [{ field: 'partRef', message: 'resident invites only' }], '只有居民邀请需要填写房号');
+        const [part] = await db.select({ id: parts.id, code: parts.code }).from(parts).where(and(eq(parts.estateId, estateId), eq(parts.code, body.partRef)));
+        if (!part) throw new AppError('VALIDATION_FAILED', `partRef: no part ${body.partRef} in this estate's register`, [{ field: 'partRef', message: 'not in the register' }], '登记表中没有该房号');
+        partId = part.id;
+        label ??= `居民 ${part.code}`;
+      }
       if (!label) {
         throw new AppError('VALIDATION_FAILED', 'label: say who the invite is for', [{ field: 'label', message: 'required' }], '请填写邀请对象');
       }
-      const inv = await createInvite(db, { estateId, role: body.role, personId, label, validDays: body.validDays, createdBy: principal(c).userId }, c.var.deps.now?.());
+      const inv = await createInvite(db, { estateId, role: body.role, personId, partId, label, validDays: body.validDays, createdBy: principal(c).userId }, c.var.deps.now?.());
       return c.json({ id: inv.id, code: inv.code, url: inviteUrl(env.publicUrl, inv.code), role: body.role, label, expiresAt: inv.expiresAt.toISOString() }, 201);
     },
   );

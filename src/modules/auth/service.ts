@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
-import { estates, invites, otpChallenges, ownerships, parts, persons, roleGrants, users } from '../../../db/schema/index.ts';
+import { estates, invites, otpChallenges, ownerships, parts, persons, residentParts, roleGrants, users } from '../../../db/schema/index.ts';
 import type { Db } from '../../db.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { sha256Hex, type Keyring } from '../../keys.ts';
@@ -25,6 +25,8 @@ export interface CreateInviteInput {
   personId?: string | null;
   /** Existing user the invite signs in (re-issuing access). */
   userId?: string | null;
+  /** Resident invites: the household (part) the resident lives in. */
+  partId?: string | null;
   label: string;
   validDays?: number;
   createdBy?: string | null;
@@ -41,6 +43,7 @@ export async function createInvite(db: Db, input: CreateInviteInput, now = new D
       estateId: input.estateId,
       role: input.role,
       personId: input.personId ?? null,
+      partId: input.partId ?? null,
       userId: input.userId ?? null,
       label: input.label,
       createdBy: input.createdBy ?? null,
@@ -93,6 +96,7 @@ export async function redeemInvite(db: Db, rawCode: string, now = new Date()): P
         .returning({ id: users.id });
       userId = u!.id;
     }
+    if (invite.partId) await tx.insert(residentParts).values({ userId, partId: invite.partId }).onConflictDoNothing();
     if (invite.role === 'admin') await tx.update(users).set({ isAdmin: true }).where(eq(users.id, userId));
     else if (invite.estateId) await grant(tx as unknown as Db, userId, invite.estateId, invite.role as EstateRole);
     await tx.update(invites).set({ usedBy: userId }).where(eq(invites.id, invite.id));

@@ -21,6 +21,7 @@ export const EstateRulesSchema = z
     objectionDays: z.number().int().min(0).max(60),
     retentionYears: z.number().int().min(5).max(100),
     councilQuorum: z.literal('majority'),
+    autoHideReports: z.number().int().min(1).max(100),
   })
   .openapi('EstateRules');
 

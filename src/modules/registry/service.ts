@@ -96,7 +96,8 @@ async function insertBatched<T>(rows: T[], insert: (chunk: T[]) => Promise<unkno
 /**
  * Imports a register table into an estate, all or nothing: every row is validated first (all errors
  * reported with line and column), parts already in the estate are refused, and the whole import
- * is one transaction. Personal numbers are stored only as keyed hashes.
+ * is one transaction. Certificate numbers are stored only as keyed hashes; phone numbers as a keyed
+ * hash (for sign-in look-up) and sealed with AES-GCM (so notices can be sent), never in clear.
  */
 export async function importRegister(
   db: Db,
@@ -177,8 +178,8 @@ export async function importRegister(
       .values({ estateId: estate.id, format: input.format, fileSha256: input.fileSha256, rows: rows.length, importedBy: input.importedBy })
       .returning({ id: registerImports.id });
 
-    // New persons, with keyed hashes of phone numbers (the number itself is not kept).
-    const personRows = new Map<string, { ref: string; name: string | null; phoneHash: string | null; phoneLast4: string | null }>();
+    // New persons: phone numbers as a keyed hash for look-up and sealed for sending, never in clear.
+    const personRows = new Map<string, { ref: string; name: string | null; phoneHash: string | null; phoneLast4: string | null; phoneEnc: string | null }>();
     for (const r of rows) r.owners.forEach((ref, i) => {
       if (knownPersons.has(ref)) return;
       const prior = personRows.get(ref);
@@ -188,6 +189,7 @@ export async function importRegister(
         name: prior?.name ?? r.ownerNames?.[i] ?? null,
         phoneHash: prior?.phoneHash ?? (phone ? keys.hash('phone', phone) : null),
         phoneLast4: prior?.phoneLast4 ?? (phone ? phone.slice(-4) : null),
+        phoneEnc: prior?.phoneEnc ?? (phone ? keys.seal(phone) : null),
       });
     });
     const newPersons = [...personRows.values()];
