@@ -55,6 +55,13 @@ export function createApp(deps: Deps, opts: { webRoot?: string } = {}): App {
       'request',
     );
   });
+  // Uploaded files are served sandboxed; this runs after secureHeaders has set the page policy.
+  app.use('/api/estates/*', async (c, next) => {
+    await next();
+    if (c.req.method === 'GET' && /\/attachments\/[^/]+$/.test(c.req.path) && c.res.ok) {
+      c.res.headers.set('content-security-policy', "sandbox; default-src 'none'");
+    }
+  });
   app.use(
     '*',
     secureHeaders({

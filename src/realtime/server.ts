@@ -40,7 +40,7 @@ export function attachRealtime(http: HttpServer, deps: Deps): Realtime {
     try {
       const token = (socket.handshake.auth as { token?: unknown })?.token;
       if (typeof token !== 'string') throw new AppError('UNAUTHENTICATED', 'sign-in required');
-      const claims = await verifyToken(deps.keys, deps.env.publicUrl, token);
+      const claims = await verifyToken(deps.keys, deps.env.publicUrl, token, deps.now?.());
       const [user] = await deps.db.select({ id: users.id, isAdmin: users.isAdmin }).from(users).where(eq(users.id, claims.userId));
       if (!user) throw new AppError('UNAUTHENTICATED', 'sign-in required');
       socket.data.userId = user.id;

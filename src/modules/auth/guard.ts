@@ -33,7 +33,7 @@ async function principalOf(c: Context<AppEnv>): Promise<Principal> {
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) throw unauthenticated();
   const { keys, env, db } = c.var.deps;
-  const claims = await verifyToken(keys, env.publicUrl, match[1]!);
+  const claims = await verifyToken(keys, env.publicUrl, match[1]!, c.var.deps.now?.());
   const [user] = await db.select({ id: users.id, isAdmin: users.isAdmin }).from(users).where(eq(users.id, claims.userId));
   if (!user) throw unauthenticated();
   return { userId: user.id, isAdmin: user.isAdmin, jti: claims.jti };

@@ -33,12 +33,13 @@ export async function issueToken(
 }
 
 /** Verifies signature (EdDSA only: no `none`, no HS confusion), audience, issuer and expiry. */
-export async function verifyToken(keys: Keyring, issuer: string, token: string): Promise<TokenClaims> {
+export async function verifyToken(keys: Keyring, issuer: string, token: string, now?: Date): Promise<TokenClaims> {
   try {
     const { payload } = await jwtVerify(token, keys.publicKey, {
       algorithms: ['EdDSA'],
       audience: TOKEN_AUDIENCE,
       issuer,
+      ...(now ? { currentDate: now } : {}),
     });
     if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw new Error('claims');
     return { userId: payload.sub, jti: payload.jti };

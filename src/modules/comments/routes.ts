@@ -82,6 +82,7 @@ export function registerCommentRoutes(app: App) {
         parentId: body.parentId,
         official: body.official,
         needsReply: body.needsReply ?? (!staff(c) && !body.parentId),
+        now: now(c),
       });
       return c.json({ id: row.id, status: row.status, needsReply: row.needsReply }, 201);
     },

@@ -18,7 +18,7 @@ export async function assertTarget(db: Db, estateId: string, type: TargetType, i
 /** Adds an opinion or a reply. Residents' and owners' opinions await an answer by default. */
 export async function addComment(
   db: Db,
-  input: { estateId: string; type: TargetType; targetId: string; authorId: string; body: string; parentId?: string | null; official: boolean; needsReply: boolean },
+  input: { estateId: string; type: TargetType; targetId: string; authorId: string; body: string; parentId?: string | null; official: boolean; needsReply: boolean; now: Date },
 ) {
   if (input.parentId) {
     const [parent] = await db.select().from(comments).where(and(eq(comments.id, input.parentId), eq(comments.targetId, input.targetId)));
@@ -26,7 +26,7 @@ export async function addComment(
   }
   const [row] = await db
     .insert(comments)
-    .values({ estateId: input.estateId, targetType: input.type, targetId: input.targetId, parentId: input.parentId ?? null, authorId: input.authorId, body: input.body, official: input.official, needsReply: input.needsReply })
+    .values({ estateId: input.estateId, targetType: input.type, targetId: input.targetId, parentId: input.parentId ?? null, authorId: input.authorId, body: input.body, official: input.official, needsReply: input.needsReply, createdAt: input.now })
     .returning();
   return row!;
 }
