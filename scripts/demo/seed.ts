@@ -10,6 +10,7 @@ import { createCouncil, createNeighbourhood } from '../../src/modules/councils/r
 import { createEstate, importRegister } from '../../src/modules/registry/service.ts';
 import { demoRegisterCsv } from './register.ts';
 import { seedDemoVotes } from './votes.ts';
+import { seedDemoConsultation } from './consult.ts';
 
 export const DEMO_ESTATE_NAME = '邻里花园（演示）Linli Garden demo';
 
@@ -76,6 +77,7 @@ export async function seedDemo(deps: Pick<Deps, 'db' | 'keys' | 'env'>): Promise
     });
     const { examples } = demoRegisterCsv();
     await seedDemoVotes(deps, estateId, [examples.soleOwner, examples.coOwner, examples.multiOwner]);
+    await seedDemoConsultation(deps, estateId, staffIds.get('organizer')!, [examples.soleOwner, examples.coOwner, examples.multiOwner]);
   }
   const accounts: DemoAccount[] = [];
   for (const s of STAFF) {

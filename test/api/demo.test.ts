@@ -59,6 +59,21 @@ describeEachDb('demo estate', (ctx) => {
     expect(mine.body.me.ballots).toEqual([]);
   });
 
+  it('has a published colour proposal and an open consultation with some coverage', async () => {
+    const demo = await seedDemo(ctx().deps);
+    const org = (await ctx().call('POST', '/api/auth/sign-in', { body: { code: demo.accounts.find((a) => a.role === 'organizer')!.code } })).body.token;
+    const proposals = await ctx().call('GET', `/api/estates/${demo.estateId}/proposals`, { token: org });
+    expect(proposals.body.proposals).toEqual([expect.objectContaining({ status: 'published', options: 3 })]);
+    const list = await ctx().call('GET', `/api/estates/${demo.estateId}/consultations`, { token: org });
+    const open = list.body.consultations.find((c: any) => c.open);
+    const cov = await ctx().call('GET', `/api/estates/${demo.estateId}/consultations/${open.id}/coverage`, { token: org });
+    expect(cov.body.total.responded).toBeGreaterThan(10);
+    expect(cov.body.total.responded).toBeLessThan(cov.body.total.households);
+    const opinions = await ctx().call('GET', `/api/estates/${demo.estateId}/opinions`, { token: org });
+    expect(opinions.body.open.length).toBeGreaterThanOrEqual(1);
+    expect(opinions.body.counts.adopted).toBeGreaterThanOrEqual(1);
+  });
+
   it('is idempotent: a second run issues fresh codes without seeding again', async () => {
     const again = await seedDemo(ctx().deps);
     expect(again.created).toBe(false);
