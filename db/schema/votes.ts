@@ -118,6 +118,8 @@ export const ballots = pgTable(
     channel: text('channel').notNull(),
     choice: text('choice').notNull(),
     salt: text('salt'),
+    /** The client nonce of the submission: a replayed submission reuses it and is refused. */
+    nonce: text('nonce').notNull().default(''),
     status: text('status').notNull(),
     reason: text('reason'),
     userId: uuid('user_id').references(() => users.id),
@@ -127,6 +129,7 @@ export const ballots = pgTable(
     // The database itself refuses a second accepted ballot of one party on one matter.
     uniqueIndex('ballots_one_accepted').on(t.voteId, t.matterId, t.party).where(sql`${t.status} = 'accepted'`),
     index('ballots_vote').on(t.voteId, t.seq),
+    index('ballots_nonce').on(t.voteId, t.nonce),
     check('ballots_status', sql`${t.status} in ('accepted','rejected','superseded')`),
     check('ballots_channel', sql`${t.channel} in ('online','paper','proxy')`),
   ],

@@ -192,6 +192,25 @@ describeEachDb('owners’ assembly votes', (ctx) => {
     expect(turnout.body.matters[0]).toMatchObject({ parties: 1, areaCents: 19000 });
   });
 
+  it('under "last ballot counts" a later ballot supersedes the earlier one, and a replayed submission is refused', async () => {
+    const t = clock(ctx(), '2026-03-01T10:00:00+08:00');
+    const s = await setup(ctx(), 'last counts');
+    expect((await ctx().call('PATCH', `/api/estates/${s.estate.id}/rules`, { token: s.org.token, body: { revision: 'last_counts', secrecy: 'open' } })).status).toBe(200);
+    const id = await createNoticed(ctx(), s);
+    t.set('2026-03-18T09:00:00+08:00');
+    const send = (nonce: string, choice: string) => ctx().call('POST', `${s.base}/${id}/ballots`, { token: s.owners.A!.token, body: { choices: [{ matter: 'm1', choice }], nonce } });
+    expect((await send('nonce-first-1', 'yes')).status).toBe(201);
+    expect((await send('nonce-second-2', 'no')).status).toBe(201);
+    const replay = await send('nonce-first-1', 'yes');
+    expect(replay.status).toBe(409);
+    expect(replay.body.error.details[0].message).toBe('replayed submission');
+    const log = await ctx().db.select().from(ledgerEntries).where(eq(ledgerEntries.voteId, id)).orderBy(ledgerEntries.seq);
+    expect(log.map((e) => e.type)).toEqual(['setup', 'ballot', 'ballot_superseded', 'ballot', 'ballot_rejected']);
+    expect(JSON.parse(log[3]!.body).choice).toBe('no');
+    const closed = await ctx().call('POST', `${s.base}/${id}/close`, { token: s.org.token, body: { reason: 'test' } });
+    expect(closed.body.matters[0].result).toMatchObject({ participation: { parties: 1, area: '80.00' }, yes: { parties: 0 }, no: { parties: 1, area: '80.00' } });
+  });
+
   it('refuses UPDATE and DELETE on the ledger at the database', async () => {
     const t = clock(ctx(), '2026-03-01T10:00:00+08:00');
     const s = await setup(ctx(), 'append-only');

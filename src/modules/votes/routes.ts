@@ -248,7 +248,7 @@ export function registerVoteRoutes(app: App) {
       deps.events?.voteChanged(estateId, voteId);
       if (!out.accepted) {
         const reasons = out.outcomes.map((o) => o.reason).filter(Boolean) as string[];
-        const already = reasons.includes('party already voted');
+        const already = reasons.includes('party already voted') && !reasons.includes('replayed submission');
         throw new AppError(
           'CONFLICT',
           already ? 'you have already voted on this matter; the first ballot counts (recorded as rejected)' : `ballot not accepted: ${reasons.join('; ')} (recorded as rejected)`,

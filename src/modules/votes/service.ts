@@ -256,10 +256,14 @@ export async function castBallot(
       .select({ id: ballots.id, matterId: ballots.matterId, seq: ballots.seq })
       .from(ballots)
       .where(and(eq(ballots.voteId, vote.id), eq(ballots.party, party.id), eq(ballots.status, 'accepted')));
+    // A replayed submission (the same nonce again, e.g. a captured request re-sent) never counts.
+    const [replayed] = await tx.select({ id: ballots.id }).from(ballots).where(and(eq(ballots.voteId, vote.id), eq(ballots.nonce, input.nonce))).limit(1);
     const plan = input.choices.map((c) => {
       const m = byKey.get(c.matter)!;
       const already = prior.find((b) => b.matterId === m.id);
-      const reason = !checkChoice(c.choice, tallyRulesFor(vote, m))
+      const reason = replayed
+        ? 'replayed submission'
+        : !checkChoice(c.choice, tallyRulesFor(vote, m))
         ? 'choice not allowed'
         : already && rules.revision === 'final'
           ? 'party already voted'
@@ -306,6 +310,7 @@ export async function castBallot(
         channel: 'online',
         choice: row.choice,
         salt: row.salt,
+        nonce: input.nonce,
         status: row.status,
         reason: row.reason,
         userId: input.userId,
