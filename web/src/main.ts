@@ -19,6 +19,10 @@ defineRoutes([
   { name: 'vote', path: '/estates/:id/votes/:voteId', component: () => import('./pages/Vote.vue') },
   { name: 'vote-result', path: '/estates/:id/votes/:voteId/result', component: () => import('./pages/VoteResult.vue') },
   { name: 'vote-announcement', path: '/estates/:id/votes/:voteId/announcement', component: () => import('./pages/VoteAnnouncement.vue') },
+  // Checking receipts and ledgers runs in the browser: a saved receipt or an export can be checked
+  // without a session (fetching them from the server needs one).
+  { name: 'vote-verify', path: '/estates/:id/votes/:voteId/verify', component: () => import('./pages/VerifyBallot.vue'), public: true },
+  { name: 'audit', path: '/audit', component: () => import('./pages/Audit.vue'), public: true },
 ]);
 
 // Pages other than sign-in need a session; remember where the person wanted to go.

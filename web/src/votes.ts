@@ -3,6 +3,7 @@
  * Beijing dates, areas in 0.01 m² units, thresholds as fractions, phase and choice words.
  */
 import { lang, t, type MessageKey } from './i18n.ts';
+import type { CastBallot } from './ledger.ts';
 
 export type Phase = 'draft' | 'noticed' | 'open' | 'closed' | 'preliminary' | 'final';
 export type CategoryValue = '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | 'consultation';
@@ -152,7 +153,8 @@ export interface VoteResult {
 
 export interface CastAnswer {
   party: string;
-  ballots: { matter: string; status: string; seq: number; leaf: string }[];
+  /** One receipt per matter: ledger position, tracker, the signed promise and (sealed) the opening. */
+  ballots: CastBallot[];
 }
 
 export const votesBase = (estateId: string) => `/api/estates/${encodeURIComponent(estateId)}/votes`;
