@@ -64,8 +64,8 @@ const MATTERS = [
 
 /** What the log records between setup and close, in order. */
 type Event =
-  | { t: 'ballot'; matter: string; party: string; choice: string }
-  | { t: 'rejected'; matter: string; party: string; reason: string }
+  | { t: 'ballot'; matter: string; party: string; choice: string; nonce?: string }
+  | { t: 'rejected'; matter: string; party: string; reason: string; nonce?: string }
   | { t: 'supersede'; matter: string; party: string }
   | { t: 'raw'; type: EntryType; body: Record<string, Json> };
 
@@ -94,6 +94,10 @@ interface BuildOptions {
   /** Put openings.jsonl in the export folder (sealed mode). */
   openingsInFolder?: boolean;
   key?: Key;
+  /** Leave `vkey` out of the manifest (an older export): V6 falls back to keys.txt. */
+  noManifestKey?: boolean;
+  /** More keys for keys.txt, after the log key (the deployment's other keys). */
+  extraKeys?: Key[];
 }
 
 interface Built {
@@ -164,6 +168,7 @@ async function buildExport(opts: BuildOptions = {}): Promise<Built> {
     rules: rules as unknown as Json,
     matters: MATTERS.map((m) => ({ key: m.key, title: m.title, category: m.category, kind: m.kind, options: m.options.map((o) => ({ key: o.key, name: o.name, color_hex: null, color_code: null })) })),
     electorate: { parties: ROSTER.length, area_cents: ROSTER.reduce((n, p) => n + p.areaCents, 0), merge: rules.merge, roster_sha256: toBase64(sha256Bytes(rosterText)) },
+    ...(opts.noManifestKey ? {} : { vkey: key.vkey }),
   });
 
   const log = new Log();
@@ -179,7 +184,7 @@ async function buildExport(opts: BuildOptions = {}): Promise<Built> {
       log.add(ev.type, ev.body);
       continue;
     }
-    const base = { matter: ev.matter, party: ev.party, weights: weightsOf(ev.party), channel: 'online', nonce: `nonce-${++nonce}`, token: `tok-${ev.party}` };
+    const base = { matter: ev.matter, party: ev.party, weights: weightsOf(ev.party), channel: 'online', nonce: (ev.t === 'supersede' ? undefined : ev.nonce) ?? `nonce-${++nonce}`, token: `tok-${ev.party}` };
     if (ev.t === 'rejected') {
       log.add('ballot_rejected', { ...base, reason: ev.reason });
     } else if (ev.t === 'supersede') {
@@ -200,20 +205,20 @@ async function buildExport(opts: BuildOptions = {}): Promise<Built> {
   log.add('publication', { stage: 'final' });
 
   const openingsBytes = sealed ? utf8.encode(openings.map((l) => `${l}\n`).join('')) : null;
-  const files = await assemble({ texts: log.texts, manifest, rosterText, results, key, checkpoints: opts.checkpoints ?? [1, 5, 9] });
+  const files = await assemble({ texts: log.texts, manifest, rosterText, results, key, checkpoints: opts.checkpoints ?? [1, 5, 9], extraKeys: opts.extraKeys });
   if (openingsBytes && opts.openingsInFolder) files.set('openings.jsonl', openingsBytes);
   resum(files);
   return { files, key, texts: log.texts, openings: openingsBytes, manifest, rules, seqs: { ballots, close, tally: tallySeq } };
 }
 
 /** Writes the export files for a given log (checkpoints signed by `key`, at `checkpoints` and the full size). */
-async function assemble(a: { texts: string[]; manifest: string; rosterText: string; results: Record<string, Json>; key: Key; checkpoints: number[] }) {
+async function assemble(a: { texts: string[]; manifest: string; rosterText: string; results: Record<string, Json>; key: Key; checkpoints: number[]; extraKeys?: Key[] }) {
   const files = new Map<string, Uint8Array>();
   files.set('manifest.json', utf8.encode(a.manifest));
   files.set('roster.jsonl', utf8.encode(a.rosterText));
   files.set('entries.jsonl', utf8.encode(a.texts.map((t) => `${t}\n`).join('')));
   files.set('tally.json', utf8.encode(`${JSON.stringify({ matters: a.results }, null, 2)}\n`));
-  files.set('keys.txt', utf8.encode(`${a.key.vkey}\n`));
+  files.set('keys.txt', utf8.encode([a.key, ...(a.extraKeys ?? [])].map((k) => `${k.vkey}\n`).join('')));
   const tree = new MerkleTree(a.texts.map((t) => leafHash(t)));
   for (const size of new Set([...a.checkpoints.filter((n) => n < a.texts.length), a.texts.length])) {
     files.set(`checkpoints/${size}.note`, utf8.encode(await checkpointNote(a.key, size, tree.root(size))));
@@ -359,10 +364,11 @@ describe('verifyExport: honest exports', () => {
   });
 
   it('commitment() follows the documented encoding (checked against node:crypto)', () => {
-    // An independent rendering of docs/ledger.md: each string in UTF-8 and a 0x00, the 32 salt bytes last.
+    // An independent rendering of docs/ledger.md §8.2: the UTF-8 bytes of the five strings and the
+    // 32 salt bytes, concatenated with no separators.
     const reference = (log: string, matter: string, party: string, choice: string, salt: Buffer) =>
       createHash('sha256')
-        .update(Buffer.concat([...['linli-ballot-v1', log, matter, party, choice].flatMap((f) => [Buffer.from(f, 'utf8'), Buffer.from([0])]), salt]))
+        .update(Buffer.concat([...['linli-ballot-v1', log, matter, party, choice].map((f) => Buffer.from(f, 'utf8')), salt]))
         .digest('base64');
     for (let i = 0; i < 50; i++) {
       const salt = randomBytes(32);
@@ -370,6 +376,11 @@ describe('verifyExport: honest exports', () => {
       expect(commitment(...args, salt.toString('base64'))).toBe(reference(...args, salt));
       expect(commitment(...args, new Uint8Array(salt))).toBe(reference(...args, salt));
     }
+    // The vector quoted in docs/ledger.md §8.2 (docs/ledger-sample/sealed, seq 1).
+    const sampleLog = 'linli.example/linli/00000000-0000-4000-8000-0000000e5a7e/00000000-0000-4000-8000-0000005ea1ed';
+    const sampleSalt = 'MYNvfgPrZ+eh3lzKdcBpzmpjDbscPQc73/2O6mnoroI=';
+    expect(commitment(sampleLog, 'm1', 'p2', 'yes', sampleSalt)).toBe('jFeYFCHl1nEHNVnob02xXjrGrpBnJ0zXwUIpMoA6N08=');
+    expect(reference(sampleLog, 'm1', 'p2', 'yes', Buffer.from(sampleSalt, 'base64'))).toBe('jFeYFCHl1nEHNVnob02xXjrGrpBnJ0zXwUIpMoA6N08=');
     // The service seals ballots with this very function.
     expect(serviceCommitment).toBe(commitment);
   });
@@ -581,7 +592,7 @@ describe('verifyExport: attacks are caught by the step that should catch them', 
     built.files.set('checkpoints/5.note', utf8.encode(await checkpointNote(stranger, 5, tree.root(5))));
     const report = await verifyExport(resum(built.files));
     expect(failed(report)).toEqual(['V6']);
-    expect(step(report, 'V6').details[0]).toMatch(/checkpoints\/5\.note: not signed by any key in keys\.txt/);
+    expect(step(report, 'V6').details[0]).toMatch(/checkpoints\/5\.note: not signed by the manifest's key/);
 
     // A tampered signature by the known key is a failure too.
     const again = await buildExport();
@@ -589,6 +600,80 @@ describe('verifyExport: attacks are caught by the step that should catch them', 
     again.files.set('checkpoints/9.note', utf8.encode(note.replace(/ ([A-Za-z0-9+/]{20})/, (_m, s: string) => ` ${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`)));
     const r2 = await verifyExport(resum(again.files));
     expect(step(r2, 'V6').ok).toBe(false);
+  });
+
+  it("a checkpoint signed by another key of keys.txt, not the manifest's → V6 names the key that signed it", async () => {
+    // keys.txt may list the deployment's other keys (its rotation history), or an attacker's.
+    const other = await makeKey();
+    const idOf = (k: Key) => k.vkey.split('+')[1];
+    const built = await buildExport({ extraKeys: [other] });
+    expect(explain(await verifyExport(built.files))).toBe('');
+    const tree = new MerkleTree(built.texts.map((t) => leafHash(t)));
+    built.files.set('checkpoints/5.note', utf8.encode(await checkpointNote(other, 5, tree.root(5))));
+    const report = await verifyExport(resum(built.files));
+    expect(failed(report)).toEqual(['V6']);
+    expect(step(report, 'V6').details).toEqual([
+      `checkpoints/5.note: signed only by ${other.name} ${idOf(other)}, a key in keys.txt but not the manifest's key (${built.key.name} ${idOf(built.key)})`,
+    ]);
+    // A receipt under that key proves nothing about this vote either.
+    const seq = built.seqs.ballots[0];
+    const r2 = await verifyExport(built.files, { receipt: await receiptFor({ ...built, key: other }, seq) });
+    expect(step(r2, 'V6').failingSeqs).toEqual([seq]);
+
+    // The manifest's key must be in keys.txt, even when every checkpoint verifies against it.
+    const missing = await buildExport();
+    missing.files.set('keys.txt', utf8.encode(`${other.vkey}\n`));
+    const r3 = await verifyExport(resum(missing.files));
+    expect(failed(r3)).toEqual(['V6']);
+    expect(step(r3, 'V6').details).toEqual([`the manifest's key ${missing.key.vkey} is not in keys.txt`]);
+  });
+
+  it('a manifest without vkey: V6 falls back to keys.txt and says so', async () => {
+    const other = await makeKey();
+    const built = await buildExport({ noManifestKey: true, extraKeys: [other] });
+    const tree = new MerkleTree(built.texts.map((t) => leafHash(t)));
+    built.files.set('checkpoints/5.note', utf8.encode(await checkpointNote(other, 5, tree.root(5))));
+    const report = await verifyExport(resum(built.files));
+    expect(explain(report)).toBe('');
+    expect(step(report, 'V6').details.join(' ')).toMatch(/the manifest names no vkey: checkpoint signatures checked against keys\.txt instead/);
+    const stranger = await makeKey();
+    built.files.set('checkpoints/5.note', utf8.encode(await checkpointNote(stranger, 5, tree.root(5))));
+    const r2 = await verifyExport(resum(built.files));
+    expect(failed(r2)).toEqual(['V6']);
+    expect(step(r2, 'V6').details[0]).toMatch(/checkpoints\/5\.note: not signed by any key in keys\.txt/);
+  });
+
+  it('a replayed submission (two ballots with one nonce on one matter) → V9 names both seqs, under either revision rule', async () => {
+    const nonceOf = (b: Built, seq: number) => (JSON.parse(b.texts[seq]) as { nonce: string }).nonce;
+    const firstOf = (b: Built) => b.seqs.ballots[2]; // p2's m1 ballot
+    // last_counts: the replay is marked as a revision, so only the nonce betrays it.
+    const honest = await buildExport({ revision: 'last_counts' });
+    const nonce = nonceOf(honest, firstOf(honest));
+    const replay: Event[] = [...DEFAULT_EVENTS, { t: 'supersede', matter: 'm1', party: 'p2' }, { t: 'ballot', matter: 'm1', party: 'p2', choice: 'yes', nonce }];
+    const built = await buildExport({ revision: 'last_counts', events: replay });
+    const [first, again] = [firstOf(built), built.seqs.ballots[built.seqs.ballots.length - 1]];
+    expect(nonceOf(built, again)).toBe(nonceOf(built, first));
+    const report = await verifyExport(built.files);
+    expect(failed(report)).toEqual(['V9']);
+    expect(step(report, 'V9').failingSeqs).toEqual([first, again]);
+    expect(step(report, 'V9').details).toEqual([`seq ${again}: replays seq ${first} (the same nonce "${nonce}" on matter m1): a replayed submission must be refused, not counted`]);
+
+    // final: also a second ballot of the party.
+    const fin = await buildExport({ events: [...DEFAULT_EVENTS, { t: 'ballot', matter: 'm1', party: 'p2', choice: 'yes', nonce }] });
+    const r2 = await verifyExport(fin.files);
+    expect(failed(r2)).toEqual(['V9']);
+    expect(step(r2, 'V9').failingSeqs).toEqual([firstOf(fin), fin.seqs.ballots[fin.seqs.ballots.length - 1]]);
+
+    // What the box does instead: refuse it (ballot_rejected may repeat a nonce). And one
+    // submission puts one nonce on each of its matters: that is no replay.
+    const refused = await buildExport({
+      events: [
+        ...DEFAULT_EVENTS.map((e) => (e.t === 'ballot' && e.party === 'p1' ? { ...e, nonce: 'submission-p1' } : e)),
+        { t: 'rejected', matter: 'm1', party: 'p1', reason: 'replayed submission', nonce: 'submission-p1' },
+        { t: 'rejected', matter: 'm2', party: 'p1', reason: 'replayed submission', nonce: 'submission-p1' },
+      ],
+    });
+    expect(explain(await verifyExport(refused.files))).toBe('');
   });
 
   it('a commitment that does not open → V11 (and V10 cannot count that ballot)', async () => {

@@ -1,11 +1,13 @@
 /**
- * Sealed-mode ballot commitments (docs/ledger.md, "Secrecy modes").
+ * Sealed-mode ballot commitments (docs/ledger.md §8.2, "Secrecy modes"), exactly as the spec
+ * writes them:
  *
- *     commit = base64(SHA-256("linli-ballot-v1" 0x00 log 0x00 matter 0x00 party 0x00 choice 0x00 salt))
+ *     commit = base64(SHA-256("linli-ballot-v1" ‖ log ‖ matter ‖ party ‖ choice ‖ salt32))
  *
- * Each string is UTF-8 followed by one 0x00 byte, and the 32 raw salt bytes come last. The
- * 0x00 terminators keep the fields apart ("ab"+"c" ≠ "a"+"bc"); strings never hold 0x00 in
- * practice, and the salt is fixed-length, so the encoding is unambiguous.
+ * Plain concatenation of the UTF-8 bytes of the five strings, then the 32 raw salt bytes; no
+ * separators. That is unambiguous here because a verifier never splits the preimage: `log`,
+ * `matter` and `party` are read from the ballot entry itself (and the tag is fixed), and the
+ * salt is exactly 32 bytes at the end, so the bytes left in between are the choice.
  *
  * Browser-safe (no Buffer): the auditor page and the verifier recompute commitments with the
  * very function the service uses to make them.
@@ -28,13 +30,12 @@ export function commitment(log: string, matter: string, party: string, choice: s
   const fields = [COMMITMENT_TAG, log, matter, party, choice].map((s) => enc.encode(s));
   const saltBytes = typeof salt === 'string' ? fromBase64(salt) : salt;
   let total = saltBytes.length;
-  for (const f of fields) total += f.length + 1;
+  for (const f of fields) total += f.length;
   const buf = new Uint8Array(total);
   let o = 0;
   for (const f of fields) {
     buf.set(f, o);
     o += f.length;
-    buf[o++] = 0x00;
   }
   buf.set(saltBytes, o);
   return toBase64(sha256Bytes(buf));

@@ -99,10 +99,10 @@ export const STEP_TITLES: Readonly<Record<StepId, string>> = Object.freeze({
   V3: 'seq contiguous from 0; every entry names this log',
   V4: "every prev is the previous entry's leaf hash",
   V5: "the Merkle root at every checkpoint's size equals its root",
-  V6: 'every checkpoint is signed by a key in keys.txt',
+  V6: "every checkpoint is signed by the manifest's key",
   V7: 'checkpoints are consistent and the last one covers the log',
   V8: 'the roster hashes to the manifest; every ballot matches the roster',
-  V9: 'one effective ballot per party per matter; rejections give reasons; nothing after close',
+  V9: 'one effective ballot per party per matter; no replayed submission; rejections give reasons; nothing after close',
   V10: 'the recount equals tally.json and the tally entry',
   V11: 'every commitment opens to its choice',
 });
@@ -515,25 +515,50 @@ export async function verifyExport(files: ReadonlyMap<string, Uint8Array>, opts:
     }
     if (text !== null && keys.length === 0) s.V6.fail('keys.txt holds no verifier key');
   }
-  const named = manifest?.raw.vkey;
-  if (isStr(named) && !keys.some((k) => k.vkey === named)) s.V6.fail(`the manifest's key ${named} is not in keys.txt`);
+  // The vote's log key is the one its manifest names (fixed at the notice, covered by the setup
+  // entry's hash). keys.txt is the deployment's key history: it can hold other keys (rotations),
+  // and a checkpoint signed only by one of those is not this vote's checkpoint.
+  const manifestVkey = manifest ? manifest.raw.vkey : undefined;
+  let trusted: VerifierKey[] = keys;
+  let manifestKey: VerifierKey | null = null;
+  if (manifestVkey === undefined || manifestVkey === null) {
+    s.V6.note(
+      manifest
+        ? 'the manifest names no vkey: checkpoint signatures checked against keys.txt instead (weaker: keys.txt comes with the export; confirm the key out of band)'
+        : 'the manifest is unusable (see V1): checkpoint signatures checked against keys.txt instead',
+    );
+  } else {
+    const parsed = isStr(manifestVkey) ? parseVerifierKey(manifestVkey) : null;
+    if (!parsed || !parsed.ok) {
+      s.V6.fail(`the manifest's vkey ${show(manifestVkey)} is not a verifier key${parsed && !parsed.ok ? ` (${parsed.error})` : ''}`);
+      trusted = [];
+    } else {
+      manifestKey = parsed;
+      trusted = [parsed];
+      if (!keys.some((k) => k.vkey === manifestVkey)) s.V6.fail(`the manifest's key ${manifestVkey} is not in keys.txt`);
+    }
+  }
+  const against = manifestVkey === undefined || manifestVkey === null ? 'any key in keys.txt' : `the manifest's key${manifestKey ? ` (${manifestKey.name} ${manifestKey.keyIdHex})` : ''}`;
   for (const cp of checkpoints) {
-    const opened = await openNote(cp.note, keys);
+    const opened = await openNote(cp.note, trusted);
     if (!opened.ok) {
       s.V6.fail(`${cp.source}: ${opened.error}`);
     } else if (!opened.trusted) {
       const bad = opened.signatures.filter((x) => x.known && !x.verified);
+      const others = opened.signatures.filter((x) => keys.some((k) => k.name === x.name && k.keyIdHex === x.keyId));
       s.V6.fail(
         bad.length
-          ? `${cp.source}: the signature by ${bad.map((x) => x.name).join(', ')} does not verify`
-          : `${cp.source}: not signed by any key in keys.txt (signed by ${opened.signatures.map((x) => `${x.name} ${x.keyId}`).join(', ')})`,
+          ? `${cp.source}: the signature by ${bad.map((x) => `${x.name} ${x.keyId}`).join(', ')} does not verify`
+          : others.length
+            ? `${cp.source}: signed only by ${others.map((x) => `${x.name} ${x.keyId}`).join(', ')}, a key in keys.txt but not ${against}`
+            : `${cp.source}: not signed by ${against} (signed by ${opened.signatures.map((x) => `${x.name} ${x.keyId}`).join(', ')})`,
       );
     }
   }
 
   let receipt: ReceiptReport | null = null;
   if (opts.receipt) {
-    receipt = await verifyReceipt(opts.receipt, keys, origin ?? undefined);
+    receipt = await verifyReceipt(opts.receipt, trusted, origin ?? undefined);
     const seqs = receipt.index === null ? [] : [receipt.index];
     if (receipt.signatureProblem) s.V6.fail(`receipt${receipt.index === null ? '' : ` for seq ${receipt.index}`}: ${receipt.signatureProblem}`, seqs);
     // A validly signed receipt checkpoint joins the export's for V7: the export must be
@@ -744,6 +769,8 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
   const byVoter = new Map<string, number[]>();
   const supersedes = new Map<number, number>(); // superseded ballot seq → marker seq
   const markers: Line[] = [];
+  // matter + nonce → the first ballot with them: a second one is a replayed submission.
+  const byNonce = new Map<string, number>();
 
   for (const l of lines) {
     const e = l.entry;
@@ -778,6 +805,15 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
     } else {
       if ('commit' in e) step.fail(`${at}: open mode, yet the ballot carries a commit`, [l.seq]);
       if (!isStr(e.choice)) step.fail(`${at}: open mode needs the choice`, [l.seq]);
+    }
+    // One submission writes one ballot per matter, all with its nonce; the box refuses a nonce it
+    // has seen (ballot_rejected, "replayed submission"). Two ballots with one nonce on one matter
+    // are therefore a replay that was counted, whatever the revision rule.
+    if (isStr(e.nonce)) {
+      const key = `${e.matter as string}\u0000${e.nonce}`;
+      const first = byNonce.get(key);
+      if (first === undefined) byNonce.set(key, l.seq);
+      else step.fail(`seq ${l.seq}: replays seq ${first} (the same nonce ${show(e.nonce)} on matter ${e.matter as string}): a replayed submission must be refused, not counted`, [first, l.seq]);
     }
     if (!isStr(e.party)) continue;
     const voter = `${e.matter as string}\u0000${e.party}`;

@@ -1,0 +1,244 @@
+/**
+ * Generates docs/ledger-sample/, the test vectors of docs/ledger.md: small, real exports of two
+ * votes, produced by the service code itself (publishNotice, castBallot, closeVote,
+ * signCheckpoint, buildExport) on an in-memory PGlite database.
+ *
+ *   npx tsx test/independent/make-sample.ts [OUT]        (default OUT: docs/ledger-sample)
+ *
+ * OUT/            the open-mode (记名) vote, revision "final"
+ *   export/       the export folder, exactly as buildExport makes it
+ *   receipt-seq-N.tlog-proof, receipt-seq-N.jws   one owner's receipt and instant promise
+ *   expected.txt  the output of scripts/verify-ledger.ts on OUT/export
+ * OUT/sealed/     a sealed-mode vote, revision "last_counts", with an option matter
+ *   export/       the public export (SHA256SUMS lists openings.jsonl, which is not in it)
+ *   openings.jsonl  the auditors' openings, kept beside the export
+ *   expected.txt  verify-ledger.ts on sealed/export with --openings sealed/openings.jsonl
+ *
+ * Deterministic: a fixed signing key, a fixed clock, fixed nonces and token ids, fixed estate and
+ * vote ids (set as column defaults of the throwaway database, so the service's own INSERTs pick
+ * them up) and, for the sealed vote only, predictable salts. Ed25519 signatures are
+ * deterministic, so running this again reproduces every byte of the samples.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { and, eq, sql } from 'drizzle-orm';
+import { persons, users } from '../../db/schema/index.ts';
+import { createDb, migrate, type Db } from '../../src/db.ts';
+import { parseCsv } from '../../src/domain/register/csv.ts';
+import { Keyring } from '../../src/keys.ts';
+import { inclusionReceipt, signCheckpoint } from '../../src/modules/ledger/checkpoints.ts';
+import { buildExport } from '../../src/modules/ledger/export.ts';
+import { logSigner } from '../../src/modules/ledger/keys.ts';
+import { promiseReceipt, trackerOf } from '../../src/modules/ledger/receipts.ts';
+import { createEstate, importRegister, updateRules } from '../../src/modules/registry/service.ts';
+import { castBallot, closeVote, createVote, publishNotice } from '../../src/modules/votes/service.ts';
+
+// SAMPLE KEY, NOT SECRET. A test fixture: it signs only the published sample in docs/ledger-sample
+// and must never be used by a deployment. (PKCS#8 DER, base64, Ed25519.)
+const SAMPLE_SIGNING_KEY_NOT_SECRET = 'MC4CAQAwBQYDK2VwBCIEIOphVNgwR3myopXL4CnsUnhY3mMVfpKg/4Ejkd4KpmqX';
+const SAMPLE_PEPPER_NOT_SECRET = new TextEncoder().encode('linli sample pepper, not secret');
+
+const PUBLIC_URL = 'https://linli.example';
+const ESTATE_ID = '00000000-0000-4000-8000-0000000e5a7e';
+const OPEN_VOTE_ID = '00000000-0000-4000-8000-00000000f07e';
+const SEALED_VOTE_ID = '00000000-0000-4000-8000-0000005ea1ed';
+
+/** The register of shared/vectors/recount/T1 (E10): 10 parts, 8 owner parties, 900.00 m². */
+const REGISTER = `part_id,building,entrance,floor,kind,area,area_source,status,owners
+U1,1,1,1,residential,80.00,register,registered,A
+U2,1,1,2,residential,90.00,register,registered,B
+U3,1,2,1,residential,100.00,register,registered,B
+U4,1,2,2,residential,120.00,register,registered,C;D
+U5,2,1,1,residential,60.00,register,registered,E
+U6,2,1,2,residential,70.00,survey,delivered,F
+U7,2,2,1,residential,110.00,contract,unsold,
+U8,2,2,2,residential,95.00,contract,sold_undelivered,
+U9,3,1,1,residential,85.00,register,registered,G
+U10,3,1,2,residential,90.00,register,registered,H
+`;
+
+const OPEN_MATTERS = [
+  { title: '续聘物业服务企业 Renew the property management company', category: '4', kind: 'yes_no', options: [] },
+  { title: '外墙翻新改造 Renovate the façade', category: '7', kind: 'yes_no', options: [] },
+];
+
+const SEALED_MATTERS = [
+  { title: '增设电动自行车充电桩 Add e-bike charging points', category: '5', kind: 'yes_no', options: [] },
+  {
+    title: '外墙涂料颜色 Exterior paint colour',
+    category: '3',
+    kind: 'options',
+    options: [
+      { key: 'A', name: '暖米色 Warm beige', colorHex: '#D8C3A5', colorCode: 'NCS S 1015-Y20R' },
+      { key: 'B', name: '浅灰 Light grey', colorHex: '#BFC5C9', colorCode: 'NCS S 2002-B' },
+      { key: 'C', name: '砖红 Brick red', colorHex: '#A4493D', colorCode: 'NCS S 4040-Y80R' },
+    ],
+  },
+];
+
+/** One submission: [register person, m1 choice or null, m2 choice or null]. */
+type Submission = [string, string | null, string | null];
+
+/** The open (记名) sample, revision "final": D co-owns U4 with C, whose party has voted, so D's ballot is rejected. */
+const OPEN_BALLOTS: Submission[] = [
+  ['A', 'yes', 'yes'],
+  ['B', 'yes', 'no'],
+  ['C', 'yes', 'yes'],
+  ['D', 'no', null],
+  ['E', 'no', 'abstain'],
+  ['F', 'yes', 'yes'],
+  ['G', 'yes', 'yes'],
+];
+
+/**
+ * The sealed sample, revision "last_counts", spoilt "excluded", non-voters "deemed_majority":
+ * A changes their m1 ballot, D (C's co-owner) replaces their party's m2 ballot, E spoils m1,
+ * and H submits an option that does not exist (rejected with its reason).
+ */
+const SEALED_BALLOTS: Submission[] = [
+  ['A', 'yes', 'A'],
+  ['B', 'no', 'B'],
+  ['C', 'yes', 'A'],
+  ['E', 'spoilt', 'C'],
+  ['H', null, 'Z'],
+  ['A', 'no', null],
+  ['F', 'yes', 'A'],
+  ['D', null, 'B'],
+  ['G', 'yes', 'A'],
+];
+
+const at = (iso: string) => new Date(iso);
+const fixedId = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+
+async function bindOwner(db: Db, estateId: string, ref: string): Promise<string> {
+  const [u] = await db.insert(users).values({ displayName: `sample owner ${ref}`, isAdmin: false }).returning({ id: users.id });
+  const bound = await db.update(persons).set({ userId: u!.id }).where(and(eq(persons.estateId, estateId), eq(persons.ref, ref))).returning({ id: persons.id });
+  if (!bound.length) throw new Error(`no person ${ref}`);
+  return u!.id;
+}
+
+/**
+ * Ballot salts from a counter instead of the CSPRNG, so the sealed sample is reproducible. The
+ * service imports randomBytes from node:crypto; syncBuiltinESMExports() makes that binding see
+ * this replacement. SAMPLE ONLY: predictable salts make commitments guessable.
+ */
+function predictableSalts(): void {
+  let n = 0;
+  const nodeCrypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  const real = nodeCrypto.randomBytes;
+  (nodeCrypto as { randomBytes: unknown }).randomBytes = (size: number, ...rest: unknown[]) =>
+    size === 32 && rest.length === 0 ? createHash('sha256').update(`linli sample salt ${n++}, not secret`).digest() : (real as (...a: unknown[]) => Buffer)(size, ...rest);
+  syncBuiltinESMExports();
+}
+
+interface VoteSpec {
+  voteId: string;
+  title: string;
+  matters: unknown[];
+  ballots: Submission[];
+  /** Index of the submission after which a checkpoint is signed while voting. */
+  checkpointAfter: number;
+  /** Whose receipt to write: the first ballot of this register person. */
+  receiptOf: string | null;
+}
+
+async function runVote(db: Db, keys: Keyring, estateId: string, userOf: Record<string, string>, spec: VoteSpec, out: string, openings: boolean) {
+  const signer = logSigner(keys, PUBLIC_URL);
+  await db.execute(sql.raw(`alter table votes alter column id set default '${spec.voteId}'`));
+  const vote = await createVote(db, estateId, null, {
+    title: spec.title,
+    description: 'Sample vote for docs/ledger.md',
+    opensAt: '2026-03-17T00:00:00+08:00',
+    closesAt: '2026-03-31T00:00:00+08:00',
+    matters: spec.matters,
+  } as Parameters<typeof createVote>[3]);
+  if (vote.id !== spec.voteId) throw new Error(`vote id ${vote.id}, expected the fixed ${spec.voteId}`);
+
+  // The notice opens the log (setup entry) and the first checkpoint is signed at once.
+  const noticeAt = at('2026-03-01T10:00:00+08:00');
+  await publishNotice(db, { publicUrl: PUBLIC_URL, vkey: signer.vkey }, estateId, vote.id, '2026-03-01', noticeAt);
+  await signCheckpoint(db, signer, vote.id, noticeAt);
+
+  const cast: { ref: string; seq: number; leaf: string; at: Date }[] = [];
+  for (const [i, [ref, c1, c2]] of spec.ballots.entries()) {
+    const now = at(`2026-03-20T09:${String(i).padStart(2, '0')}:00+08:00`);
+    const choices = [...(c1 ? [{ matter: 'm1', choice: c1 }] : []), ...(c2 ? [{ matter: 'm2', choice: c2 }] : [])];
+    const r = await castBallot(db, { estateId, voteId: vote.id, userId: userOf[ref]!, tokenId: fixedId(0x7000 + i), nonce: fixedId(0x9000 + i), choices, now });
+    for (const o of r.outcomes) cast.push({ ref, seq: o.seq, leaf: o.leaf, at: now });
+    if (i === spec.checkpointAfter) await signCheckpoint(db, signer, vote.id, at(`2026-03-20T09:${String(i).padStart(2, '0')}:30+08:00`));
+  }
+
+  const closeAt = at('2026-03-31T00:00:00+08:00');
+  await closeVote(db, estateId, vote.id, { reason: 'voting window ended 投票期限届满', manual: false, userId: null, now: closeAt });
+  await signCheckpoint(db, signer, vote.id, closeAt);
+
+  // With openings, openings.jsonl is listed in SHA256SUMS but kept beside the export, as it is
+  // handed to named auditors separately from the public export.
+  const files = await buildExport(db, estateId, vote.id, { openings });
+  for (const [name, text] of files) {
+    const file = name === 'openings.jsonl' ? path.join(out, name) : path.join(out, 'export', name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
+
+  if (spec.receiptOf) {
+    // The receipt an owner downloads (tlog-proof) and the instant JWS promise.
+    const mine = cast.find((s) => s.ref === spec.receiptOf)!;
+    const { proof } = await inclusionReceipt(db, vote.id, mine.seq);
+    writeFileSync(path.join(out, `receipt-seq-${mine.seq}.tlog-proof`), proof);
+    const origin = files.get('manifest.json')!.match(/"log":"([^"]+)"/)![1];
+    const jws = await promiseReceipt(keys, { log: origin!, seq: mine.seq, leaf: mine.leaf, tracker: trackerOf(mine.leaf), at: mine.at.toISOString() });
+    writeFileSync(path.join(out, `receipt-seq-${mine.seq}.jws`), `${jws}\n`);
+  }
+}
+
+/** The reference verifier's report, run the way docs/ledger.md tells auditors to run it. */
+function expected(out: string, extra: string[] = []): void {
+  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+  let report: string;
+  try {
+    report = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/verify-ledger.ts', rel(path.join(out, 'export')), ...extra], { encoding: 'utf8' });
+  } catch (err) {
+    throw new Error(`the sample in ${out} does not verify:\n${(err as { stdout?: string }).stdout ?? err}`);
+  }
+  writeFileSync(path.join(out, 'expected.txt'), report);
+  process.stdout.write(report);
+}
+
+async function main(out: string): Promise<void> {
+  predictableSalts();
+  const privateKey = createPrivateKey({ key: Buffer.from(SAMPLE_SIGNING_KEY_NOT_SECRET, 'base64'), format: 'der', type: 'pkcs8' });
+  const keys = new Keyring(privateKey, createPublicKey(privateKey), SAMPLE_PEPPER_NOT_SECRET);
+  const handle = await createDb({});
+  rmSync(out, { recursive: true, force: true });
+  try {
+    const db = handle.db;
+    await migrate(db);
+    // Fixed ids, so the log origin (which names the estate and the vote) is the same on every run.
+    await db.execute(sql.raw(`alter table estates alter column id set default '${ESTATE_ID}'`));
+    const estate = await createEstate(db, { name: '示例小区 Sample estate' });
+    await importRegister(db, keys, { estateId: estate.id, table: parseCsv(REGISTER), format: 'csv', fileSha256: 'sample', importedBy: null, dryRun: false });
+    const userOf: Record<string, string> = {};
+    for (const ref of 'ABCDEFGH') userOf[ref] = await bindOwner(db, estate.id, ref);
+
+    // Votes copy the estate's rules (议事规则) when they are created.
+    await updateRules(db, estate.id, { secrecy: 'open' });
+    await runVote(db, keys, estate.id, userOf, { voteId: OPEN_VOTE_ID, title: '2026年第一次业主大会 First owners’ assembly of 2026', matters: OPEN_MATTERS, ballots: OPEN_BALLOTS, checkpointAfter: 2, receiptOf: 'B' }, out, false);
+    await updateRules(db, estate.id, { secrecy: 'sealed', revision: 'last_counts', spoilt: 'excluded', nonVoters: 'deemed_majority' });
+    await runVote(db, keys, estate.id, userOf, { voteId: SEALED_VOTE_ID, title: '2026年第二次业主大会 Second owners’ assembly of 2026', matters: SEALED_MATTERS, ballots: SEALED_BALLOTS, checkpointAfter: 3, receiptOf: null }, path.join(out, 'sealed'), true);
+  } finally {
+    await handle.close();
+  }
+  expected(out);
+  expected(path.join(out, 'sealed'), ['--openings', path.relative(process.cwd(), path.join(out, 'sealed', 'openings.jsonl'))]);
+}
+
+const out = process.argv[2] ?? path.join('docs', 'ledger-sample');
+main(out).catch((err: unknown) => {
+  process.stderr.write(`make-sample: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
