@@ -197,14 +197,14 @@ suite(title, () => {
     expect(text).toMatch(/您的选票在账本中，账本序号 \d+/);
     expect(text).toMatch(/密封的选票打开后，正是您的选择「(同意|不同意|弃权)」/);
     expect(text).toContain(`回执码一致：${tracker}`);
-    expect(await page.getByTestId('log-growth').getAttribute('data-state')).toBe('first');
+    await expect.poll(() => page.getByTestId('log-growth').getAttribute('data-state'), { timeout: 15_000 }).toBe('first');
     await shot(page, 'a-verify-closed-vote');
 
     // Every receipt of the vote, in English too.
     await page.goto(`${running.url}${votePath(closedVote)}/verify`);
     await expectAllChecksPass(page);
     expect(await page.getByTestId('verify-ballot').count()).toBe(2);
-    expect(await page.getByTestId('log-growth').getAttribute('data-state')).toBe('same');
+    await expect.poll(() => page.getByTestId('log-growth').getAttribute('data-state'), { timeout: 15_000 }).toBe('same');
     await page.getByTestId('lang-en').click();
     await expect.poll(() => page.getByTestId('verify-ballot').first().textContent()).toContain('Signed by the log key');
     await shot(page, 'a-verify-closed-vote-en');
@@ -241,7 +241,7 @@ suite(title, () => {
     // Right after voting the phone also holds the signed promise, which must name the same entry.
     expect(await page.locator('[data-testid="verify-check"][data-check="promise"]').getAttribute('data-state')).toBe('ok');
     expect(await page.getByTestId('verify-ballot').textContent()).toContain('「同意」');
-    expect(await page.getByTestId('log-growth').getAttribute('data-state')).toBe('first');
+    await expect.poll(() => page.getByTestId('log-growth').getAttribute('data-state'), { timeout: 15_000 }).toBe('first');
     const seen = await page.evaluate(() => JSON.parse(localStorage.getItem('linli.checkpoints') ?? '{}') as Record<string, { size: number }>);
     const firstSize = seen[`${estateId}/${openVote.id}`]!.size;
 
