@@ -19,6 +19,7 @@ import { registerProposalRoutes } from './modules/proposals/routes.ts';
 import { registerNotificationRoutes } from './modules/notifications/routes.ts';
 import { registerCommentRoutes } from './modules/comments/routes.ts';
 import { registerConsultationRoutes } from './modules/consultations/routes.ts';
+import { registerDeliberationRoutes } from './modules/deliberation/routes.ts';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
 /** JSON bodies are small; register files may be larger. */
@@ -99,6 +100,7 @@ export function createApp(deps: Deps, opts: { webRoot?: string } = {}): App {
   registerNotificationRoutes(app);
   registerConsultationRoutes(app);
   registerCommentRoutes(app);
+  registerDeliberationRoutes(app);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

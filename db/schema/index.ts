@@ -2,3 +2,4 @@ export * from './auth.ts';
 export * from './registry.ts';
 export * from './votes.ts';
 export * from './consult.ts';
+export * from './deliberation.ts';

@@ -18,12 +18,30 @@ export interface TurnoutPush {
   };
 }
 
+/** What every participant of a council session sees (names resolved; presence across nodes). */
+export interface SessionPush {
+  sessionId: string;
+  title: string;
+  status: string;
+  state: import('../domain/deliberation/session.ts').SessionState;
+  people: Record<string, string>;
+  presence: { present: string[]; membersPresent: number; members: number; quorum: boolean };
+  me?: { userId: string; role: 'chair' | 'member' | 'observer' };
+  /** Server time, so clients run timers against the server's clock. */
+  serverTime: string;
+}
+
 export interface ServerToClientEvents {
+  /** The whole state of a council session, after every change. */
+  'session:state': (push: SessionPush) => void;
   /** Aggregate turnout of a vote, coalesced to about once a second. Never yes/no before close. */
   'vote:turnout': (push: TurnoutPush) => void;
 }
 
 export interface ClientToServerEvents {
+  'session:join': (payload: { estateId: string; sessionId: string }, ack: (res: Ack<SessionPush>) => void) => void;
+  'session:leave': (payload: { sessionId: string }, ack?: (res: Ack<null>) => void) => void;
+  'session:act': (payload: { sessionId: string; action: import('../domain/deliberation/session.ts').Action }, ack: (res: Ack<SessionPush>) => void) => void;
   'vote:watch': (payload: { estateId: string; voteId: string }, ack: (res: Ack<TurnoutPush>) => void) => void;
   'vote:unwatch': (payload: { voteId: string }, ack?: (res: Ack<null>) => void) => void;
 }
@@ -31,4 +49,6 @@ export interface ClientToServerEvents {
 export interface SocketData {
   userId: string;
   isAdmin: boolean;
+  /** Sessions this socket joined: sessionId → estateId. */
+  sessions?: Record<string, string>;
 }

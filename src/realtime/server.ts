@@ -8,6 +8,9 @@ import type { Deps } from '../http/context.ts';
 import { verifyToken } from '../modules/auth/tokens.ts';
 import { phase, turnout } from '../modules/votes/service.ts';
 import type { DomainEvents } from './events.ts';
+import { attachDeliberation } from './deliberation.ts';
+import { createAdapter } from '@socket.io/postgres-adapter';
+import pg from 'pg';
 import type { Ack, ClientToServerEvents, ServerToClientEvents, SocketData, TurnoutPush } from './protocol.ts';
 
 const WatchPayload = z.object({ estateId: z.string().uuid(), voteId: z.string().uuid() }).strict();
@@ -35,6 +38,14 @@ export function attachRealtime(http: HttpServer, deps: Deps): Realtime {
     serveClient: false,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
   });
+
+  // Several nodes share rooms through PostgreSQL itself (no extra infrastructure).
+  let pool: pg.Pool | null = null;
+  if (deps.dbKind === 'postgres' && deps.env.DATABASE_URL) {
+    pool = new pg.Pool({ connectionString: deps.env.DATABASE_URL, max: 4 });
+    pool.on('error', (err) => deps.logger.warn({ err: { message: err.message } }, 'socket adapter pool error'));
+    io.adapter(createAdapter(pool, { errorHandler: (err) => deps.logger.warn({ err: { message: err.message } }, 'socket adapter error') }));
+  }
 
   io.use(async (socket, next) => {
     try {
@@ -82,6 +93,8 @@ export function attachRealtime(http: HttpServer, deps: Deps): Realtime {
     });
   });
 
+  attachDeliberation(io, deps);
+
   const dirty = new Set<string>();
   const timer = setInterval(() => {
     const ids = [...dirty];
@@ -104,6 +117,7 @@ export function attachRealtime(http: HttpServer, deps: Deps): Realtime {
     async close() {
       clearInterval(timer);
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await pool?.end().catch(() => {});
     },
   };
 }

@@ -72,7 +72,7 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 /** Calls the JSON API; resolves with the parsed body or throws an ApiError. */
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
@@ -121,4 +121,52 @@ export function upload<T>(path: string, form: FormData, onProgress: (percent: nu
     };
     xhr.send(form);
   });
+}
+
+/**
+ * Fetches a file the API serves only with the bearer token (attachments, CSV exports): `<img src>`
+ * and plain links cannot send the header, so the bytes come through fetch and are shown or saved
+ * from a blob: URL (allowed by the CSP).
+ */
+export async function fetchFile(path: string): Promise<{ blob: Blob; filename: string | null }> {
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: headers({ accept: '*/*' }) });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'network error', undefined, [], undefined);
+  }
+  if (!res.ok) {
+    const data: unknown = await res.json().catch(() => null);
+    if (res.status === 401) onUnauthorized(path);
+    throw toApiError(res.status, data);
+  }
+  return { blob: await res.blob(), filename: filenameOf(res.headers.get('content-disposition')) };
+}
+
+/** The file name of a Content-Disposition header (RFC 5987 `filename*=UTF-8''…` first). */
+function filenameOf(cd: string | null): string | null {
+  if (!cd) return null;
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      /* fall through */
+    }
+  }
+  const plain = /filename="?([^";]+)"?/i.exec(cd);
+  return plain?.[1] ?? null;
+}
+
+/** Saves a blob as a file on the phone or computer (a temporary link with `download`). */
+export function saveBlob(blob: Blob, filename: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }

@@ -2,6 +2,7 @@ import { ref, watch } from 'vue';
 import { Locale } from 'vant';
 import enUS from 'vant/es/locale/lang/en-US';
 import zhCN from 'vant/es/locale/lang/zh-CN';
+import { enConsult, zhConsult } from './i18n-consult.ts';
 
 /** Chinese first: most owners read Chinese; English is a switch in the header. */
 export type Lang = 'zh' | 'en';
@@ -539,6 +540,7 @@ const zh = {
   'audit.how': '账本导出包括：manifest.json（投票设置）、roster.jsonl（选民名册，不含姓名）、entries.jsonl（账本记录）、checkpoints/（签名检查点）、tally.json（计票结果）、keys.txt（公开密钥）、SHA256SUMS（校验清单），监票人版另有 openings.jsonl（开封数据）。',
 
   'notFound.title': '找不到这个页面',
+  ...zhConsult,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -1075,6 +1077,7 @@ const en: Record<MessageKey, string> = {
   'audit.how': 'An export holds manifest.json (the vote\'s setup), roster.jsonl (the electorate, no names), entries.jsonl (the log), checkpoints/ (signed checkpoints), tally.json (the count), keys.txt (public keys) and SHA256SUMS (checksums); the auditor\'s copy adds openings.jsonl.',
 
   'notFound.title': 'Page not found',
+  ...enConsult,
 };
 
 const DICTS: Record<Lang, Record<MessageKey, string>> = { zh, en };

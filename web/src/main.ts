@@ -22,6 +22,15 @@ defineRoutes([
   // Checking receipts and ledgers runs in the browser: a saved receipt or an export can be checked
   // without a session (fetching them from the server needs one).
   { name: 'vote-verify', path: '/estates/:id/votes/:voteId/verify', component: () => import('./pages/VerifyBallot.vue'), public: true },
+  { name: 'inbox', path: '/inbox', component: () => import('./pages/Inbox.vue') },
+  { name: 'proposals', path: '/estates/:id/proposals', component: () => import('./pages/Proposals.vue') },
+  // "new" before `:proposalId` / `:consultationId`, which would otherwise match it.
+  { name: 'proposal-new', path: '/estates/:id/proposals/new', component: () => import('./pages/ProposalNew.vue') },
+  { name: 'proposal', path: '/estates/:id/proposals/:proposalId', component: () => import('./pages/Proposal.vue') },
+  { name: 'consultations', path: '/estates/:id/consultations', component: () => import('./pages/Consultations.vue') },
+  { name: 'consultation-new', path: '/estates/:id/consultations/new', component: () => import('./pages/ConsultationNew.vue') },
+  { name: 'consultation', path: '/estates/:id/consultations/:consultationId', component: () => import('./pages/Consultation.vue') },
+  { name: 'opinions', path: '/estates/:id/opinions', component: () => import('./pages/Opinions.vue') },
   { name: 'audit', path: '/audit', component: () => import('./pages/Audit.vue'), public: true },
 ]);
 

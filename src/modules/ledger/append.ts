@@ -4,18 +4,18 @@ import type { Db } from '../../db.ts';
 import { sealEntry, type EntryType } from '../../domain/ledger/entry.ts';
 import type { Json } from '../../domain/ledger/jcs.ts';
 
-/** A 60-bit advisory-lock key for one vote's log, derived from its UUID. */
-function lockKey(voteId: string): bigint {
-  return BigInt(`0x${voteId.replace(/-/g, '').slice(0, 15)}`);
+/** A 60-bit advisory-lock key for one log, derived from its UUID. */
+function lockKey(logId: string): bigint {
+  return BigInt(`0x${logId.replace(/-/g, '').slice(0, 15)}`);
 }
 
 /**
- * Serializes everything that appends to one vote's log (ballots, close, tally) for the rest of the
- * transaction. Sequence numbers come from the log itself under this lock, never from a SEQUENCE,
- * so a rolled-back append leaves no gap.
+ * Serializes everything that appends to one log (a vote's ballots, close and tally; a council
+ * session's events) for the rest of the transaction. Sequence numbers come from the log itself
+ * under this lock, never from a SEQUENCE, so a rolled-back append leaves no gap.
  */
-export async function lockVoteLog(tx: Db, voteId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${lockKey(voteId).toString()}::bigint)`);
+export async function lockLog(tx: Db, logId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${lockKey(logId).toString()}::bigint)`);
 }
 
 export interface AppendedEntry {
@@ -27,7 +27,7 @@ export interface AppendedEntry {
 
 /**
  * Appends entries to a vote's log in order, each chained to the previous leaf hash. The caller must
- * hold `lockVoteLog` in the same transaction; the entries commit or vanish with the caller's rows.
+ * hold `lockLog` in the same transaction; the entries commit or vanish with the caller's rows.
  */
 export async function appendEntries(
   tx: Db,

@@ -6,7 +6,7 @@ import { MerkleTree } from '../../domain/ledger/merkle.ts';
 import { checkpointText, signNote } from '../../domain/ledger/note.ts';
 import { serializeProofFile } from '../../domain/ledger/proof-file.ts';
 import { AppError } from '../../errors.ts';
-import { lockVoteLog } from './append.ts';
+import { lockLog } from './append.ts';
 import { registerLogKey, type LogSigner } from './keys.ts';
 
 /** Sign while voting at least every this many new entries… */
@@ -56,7 +56,7 @@ export async function signCheckpoint(db: Db, signer: LogSigner, voteId: string, 
   await registerLogKey(db, signer);
   return db.transaction(async (tx) => {
     const t = tx as unknown as Db;
-    await lockVoteLog(t, voteId);
+    await lockLog(t, voteId);
     const [vote] = await tx.select({ origin: votes.logOrigin }).from(votes).where(eq(votes.id, voteId));
     if (!vote?.origin) return null;
     const [{ size }] = (await tx.select({ size: sql<number>`count(*)::int` }).from(ledgerEntries).where(eq(ledgerEntries.voteId, voteId))) as [{ size: number }];

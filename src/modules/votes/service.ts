@@ -11,7 +11,7 @@ import { canOpen, earliestOpening } from '../../domain/tally/notice.ts';
 import { buildElectorate } from '../../domain/tally/electorate.ts';
 import { checkChoice, normalizeTallyRules, tally, toContractJson, type BallotInput as EngineBallot, type Category, type TallyRules } from '../../domain/tally/tally.ts';
 import { AppError, forbidden, notFound } from '../../errors.ts';
-import { appendEntries, lockVoteLog } from '../ledger/append.ts';
+import { appendEntries, lockLog } from '../ledger/append.ts';
 import { getEstate, loadElectorateParts } from '../registry/service.ts';
 import type { CreateVote, Matter } from './schemas.ts';
 import { freezeRoster, loadSnapshot, rosterLines, type RosterParty } from './snapshot.ts';
@@ -170,7 +170,7 @@ export async function publishNotice(db: Db, log: { publicUrl: string; vkey: stri
       vkey: log.vkey,
     });
     const vRow = { id: voteId, logOrigin: origin };
-    await lockVoteLog(tx as unknown as Db, voteId);
+    await lockLog(tx as unknown as Db, voteId);
     await appendEntries(tx as unknown as Db, vRow, [{ type: 'setup', body: { manifest_sha256: toBase64(sha256Bytes(manifest)) } }], now);
     await tx.update(votes).set({ status: 'noticed', noticeDate, noticedAt: now, logOrigin: origin, manifest }).where(eq(votes.id, voteId));
     return { noticeDate, earliestOpening: earliestOpening(noticeDate, rules.noticeDays), parties: roster.length, areaCents: totalArea };
@@ -248,7 +248,7 @@ export async function castBallot(
 
   const result = await db.transaction(async (tx) => {
     const t = tx as unknown as Db;
-    await lockVoteLog(t, vote.id);
+    await lockLog(t, vote.id);
     // Re-read under the lock: a close that committed first wins the race.
     const [fresh] = await tx.select({ closedAt: votes.closedAt, status: votes.status }).from(votes).where(eq(votes.id, vote.id));
     if (fresh!.closedAt || fresh!.status !== 'noticed') return { closed: true as const };
@@ -384,7 +384,7 @@ export async function turnout(db: Db, voteId: string) {
 export async function closeVote(db: Db, estateId: string, voteId: string, opts: { reason: string; manual: boolean; userId: string | null; now: Date }) {
   return db.transaction(async (tx) => {
     const t = tx as unknown as Db;
-    await lockVoteLog(t, voteId);
+    await lockLog(t, voteId);
     const [vote] = await tx.select().from(votes).where(and(eq(votes.id, voteId), eq(votes.estateId, estateId)));
     if (!vote) throw notFound('vote');
     if (vote.status === 'draft') throw voteError('CONFLICT', 'a draft cannot be closed; publish its notice first', '草稿不能结束，请先发布公告');
@@ -439,7 +439,7 @@ export async function closeVote(db: Db, estateId: string, voteId: string, opts: 
 export async function finalizeVote(db: Db, estateId: string, voteId: string, now: Date) {
   return db.transaction(async (tx) => {
     const t = tx as unknown as Db;
-    await lockVoteLog(t, voteId);
+    await lockLog(t, voteId);
     const [vote] = await tx.select().from(votes).where(and(eq(votes.id, voteId), eq(votes.estateId, estateId)));
     if (!vote) throw notFound('vote');
     if (vote.status !== 'preliminary') throw voteError('CONFLICT', 'only a preliminary result can be made final', '只有初步结果才能确认为最终结果');
