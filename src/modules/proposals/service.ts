@@ -1,5 +1,5 @@
-import { and, asc, count, desc, eq, sql } from 'drizzle-orm';
-import { comments, proposalSupports, proposalVersions, proposals } from '../../../db/schema/index.ts';
+import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
+import { attachments, comments, proposalSupports, proposalVersions, proposals } from '../../../db/schema/index.ts';
 import type { Db } from '../../db.ts';
 import { diffVersions, type ProposalVersionView } from '../../domain/proposals/diff.ts';
 import { AppError, notFound } from '../../errors.ts';
@@ -130,6 +130,11 @@ export async function proposalView(db: Db, estateId: string, id: string, userId:
   const [{ n }] = (await db.select({ n: count() }).from(proposalSupports).where(eq(proposalSupports.proposalId, id))) as [{ n: number }];
   const [mine] = await db.select().from(proposalSupports).where(and(eq(proposalSupports.proposalId, id), eq(proposalSupports.userId, userId)));
   const [{ c }] = (await db.select({ c: count() }).from(comments).where(and(eq(comments.targetType, 'proposal'), eq(comments.targetId, id)))) as [{ c: number }];
+  // File facts (type, name, size, hash) so pages can show a PDF card without downloading it.
+  const fileIds = [...(current.attachmentIds as string[]), ...(current.options as { attachmentId?: string | null }[]).map((o) => o.attachmentId).filter((x): x is string => !!x)];
+  const files = fileIds.length
+    ? await db.select({ id: attachments.id, mime: attachments.mime, filename: attachments.filename, size: attachments.size, sha256: attachments.sha256 }).from(attachments).where(inArray(attachments.id, fileIds))
+    : [];
   return {
     id: p.id,
     status: p.status,
@@ -139,6 +144,7 @@ export async function proposalView(db: Db, estateId: string, id: string, userId:
     consultationId: p.consultationId,
     current: { version: current.version, title: current.title, body: current.body, options: current.options, attachmentIds: current.attachmentIds, note: current.note, at: current.createdAt.toISOString() },
     versions: versions.map((v) => ({ version: v.version, title: v.title, note: v.note, at: v.createdAt.toISOString() })),
+    attachments: files.map((f) => ({ ...f, url: `/api/estates/${estateId}/attachments/${f.id}` })),
     supports: { count: Number(n), threshold: p.supportThreshold, reached: p.supportThreshold > 0 && Number(n) >= p.supportThreshold, mine: !!mine },
     comments: Number(c),
   };
