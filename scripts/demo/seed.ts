@@ -11,6 +11,7 @@ import { createEstate, importRegister } from '../../src/modules/registry/service
 import { demoRegisterCsv } from './register.ts';
 import { seedDemoVotes } from './votes.ts';
 import { seedDemoConsultation } from './consult.ts';
+import { createSession } from '../../src/modules/deliberation/service.ts';
 
 export const DEMO_ESTATE_NAME = '邻里花园（演示）Linli Garden demo';
 
@@ -67,7 +68,7 @@ export async function seedDemo(deps: Pick<Deps, 'db' | 'keys' | 'env'>): Promise
   if (created) {
     const east = await createNeighbourhood(db, estateId, '东邻里 East neighbourhood', ['1', '2']);
     await createNeighbourhood(db, estateId, '西邻里 West neighbourhood', ['3', 'G']);
-    await createCouncil(db, estateId, {
+    const councilId = await createCouncil(db, estateId, {
       name: '东邻里理事会 East council',
       neighbourhoodId: east.id,
       members: [
@@ -78,6 +79,18 @@ export async function seedDemo(deps: Pick<Deps, 'db' | 'keys' | 'env'>): Promise
     const { examples } = demoRegisterCsv();
     await seedDemoVotes(deps, estateId, [examples.soleOwner, examples.coOwner, examples.multiOwner]);
     await seedDemoConsultation(deps, estateId, staffIds.get('organizer')!, [examples.soleOwner, examples.coOwner, examples.multiOwner]);
+    // A council session the demo chair and member can join (scheduled for tomorrow evening).
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    tomorrow.setUTCHours(11, 30, 0, 0); // 19:30 Beijing time
+    await createSession(db, estateId, councilId, staffIds.get('chair')!, true, {
+      title: '东邻里理事会月度会议 East council monthly meeting',
+      scheduledAt: tomorrow.toISOString(),
+      agenda: [
+        { title: '1栋2单元加装电梯意见 Lift for building 1, entrance 2', description: '听取住户意见，决定是否提交业主表决。', minutes: 20 },
+        { title: '外墙颜色征询进展 Paint colour consultation progress', description: '通报征询覆盖情况，安排包户走访。', minutes: 15 },
+        { title: '非机动车棚选址 Bike shed location', description: '', minutes: 10 },
+      ],
+    });
   }
   const accounts: DemoAccount[] = [];
   for (const s of STAFF) {

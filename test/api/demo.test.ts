@@ -74,6 +74,17 @@ describeEachDb('demo estate', (ctx) => {
     expect(opinions.body.counts.adopted).toBeGreaterThanOrEqual(1);
   });
 
+  it('has a scheduled council session with an agenda for the demo chair and member', async () => {
+    const demo = await seedDemo(ctx().deps);
+    const chair = (await ctx().call('POST', '/api/auth/sign-in', { body: { code: demo.accounts.find((a) => a.role === 'chair')!.code } })).body.token;
+    const list = await ctx().call('GET', `/api/estates/${demo.estateId}/sessions`, { token: chair });
+    expect(list.body.sessions).toEqual([expect.objectContaining({ status: 'scheduled', items: 3 })]);
+    const one = await ctx().call('GET', `/api/estates/${demo.estateId}/sessions/${list.body.sessions[0].id}`, { token: chair });
+    expect(one.body.myRole).toBe('chair');
+    const member = (await ctx().call('POST', '/api/auth/sign-in', { body: { code: demo.accounts.find((a) => a.role === 'council_member')!.code } })).body.token;
+    expect((await ctx().call('GET', `/api/estates/${demo.estateId}/sessions/${list.body.sessions[0].id}`, { token: member })).body.myRole).toBe('member');
+  });
+
   it('is idempotent: a second run issues fresh codes without seeding again', async () => {
     const again = await seedDemo(ctx().deps);
     expect(again.created).toBe(false);
