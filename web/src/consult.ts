@@ -48,6 +48,8 @@ export interface ProposalView {
   consultationId: string | null;
   current: { version: number; title: string; body: string; options: ProposalOption[]; attachmentIds: string[]; note: string; at: string };
   versions: { version: number; title: string; note: string; at: string }[];
+  /** Facts of the files of the current version (type, name, size, SHA-256), without their bytes. */
+  attachments?: Attachment[];
   supports: Supports;
   comments: number;
 }

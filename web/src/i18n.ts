@@ -3,6 +3,7 @@ import { Locale } from 'vant';
 import enUS from 'vant/es/locale/lang/en-US';
 import zhCN from 'vant/es/locale/lang/zh-CN';
 import { enConsult, zhConsult } from './i18n-consult.ts';
+import { enCouncil, zhCouncil } from './i18n-council.ts';
 
 /** Chinese first: most owners read Chinese; English is a switch in the header. */
 export type Lang = 'zh' | 'en';
@@ -303,6 +304,8 @@ const zh = {
   'vote.votedAt': '{d} 投票',
   'vote.voteAgain': '重新投票（以最后一次为准）',
   'vote.secret': '投票结束前，不公布任何人的选择，也不公布同意或反对的票数。',
+  'vote.vkey': '投票账本签名密钥 (核对用)',
+  'vote.vkeyHint': '监票人可以把它与公告上印的密钥、以及其他渠道公布的密钥对照，三者应当完全一样。',
 
   'turnout.title': '参与情况',
   'turnout.lead': '投票期间只公布参与的户数和面积，不公布同意或反对的票数。竖线是三分之二：两条都要越过竖线，表决才有效。',
@@ -384,6 +387,7 @@ const zh = {
   'ann.channel': '方式',
   'ann.onlyTotals': '按本小区议事规则，只公布合计数。',
   'ann.privacy': '本公告只列房号和面积，不含业主姓名、电话和证件号码。',
+  'ann.vkey': '投票账本签名密钥 (核对用)',
   'ann.print': '打印公告',
   'ann.issuer': '业主委员会（筹备组）',
   'ann.issued': '{d}',
@@ -492,10 +496,10 @@ const zh = {
   'audit.step.V3': '序号从 0 开始连续，每条记录都属于本次投票',
   'audit.step.V4': '每条记录都连着上一条（prev 哈希相符）',
   'audit.step.V5': '每个检查点的默克尔根与账本记录相符',
-  'audit.step.V6': '每个检查点都有账本密钥的有效签名',
+  'audit.step.V6': '检查点均由本次投票清单中公布的密钥签名',
   'audit.step.V7': '前后检查点一致（只增加、未改动），最后一个覆盖全部记录',
   'audit.step.V8': '选民名册与设置一致；每张选票的业主和权重与名册相符',
-  'audit.step.V9': '每户每个事项只有一张有效票；无效票写明原因；截止后没有选票',
+  'audit.step.V9': '每户每个事项只有一张有效票；没有同一提交被重放；无效票写明原因；截止后没有选票',
   'audit.step.V10': '重新计票与 tally.json 和账本中的计票记录一致',
   'audit.step.V11': '每张密封的选票都能打开为所记录的选择',
   'audit.meaning.V0': '有文件与校验清单不符：导出后被改动过，或不完整。',
@@ -504,10 +508,10 @@ const zh = {
   'audit.meaning.V3': '记录的序号不连续，或混入了别的投票的记录。',
   'audit.meaning.V4': '记录前后连不上：有记录被改动、删除或插入。',
   'audit.meaning.V5': '记录与签过名的检查点不符：签名之后有记录被改动。',
-  'audit.meaning.V6': '有检查点的签名无效，或不是账本密钥签的。',
+  'audit.meaning.V6': '有检查点的签名无效，或不是本次投票清单（manifest.json）中公布的密钥签的。',
   'audit.meaning.V7': '检查点前后矛盾，或账本被截短：签过名的记录不见了。',
   'audit.meaning.V8': '选民名册被改动，或有选票的业主、权重与名册不符。',
-  'audit.meaning.V9': '同一户在同一事项有多张有效票，或无效票没写原因，或截止后还有选票。',
+  'audit.meaning.V9': '同一户在同一事项有多张有效票，或同一提交被重放（重复记入），或无效票没写原因，或截止后还有选票。',
   'audit.meaning.V10': '重新计票的结果与公布的结果不一致。',
   'audit.meaning.V11': '有密封的选票打不开为所记录的选择。',
   'audit.state.ok': '通过',
@@ -541,6 +545,7 @@ const zh = {
 
   'notFound.title': '找不到这个页面',
   ...zhConsult,
+  ...zhCouncil,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -840,6 +845,8 @@ const en: Record<MessageKey, string> = {
   'vote.votedAt': 'voted {d}',
   'vote.voteAgain': 'Vote again (the last ballot counts)',
   'vote.secret': 'Until the vote closes, nobody’s choices and no yes/no counts are shown.',
+  'vote.vkey': 'Ballot ledger signing key (for checking)',
+  'vote.vkeyHint': 'Auditors compare it with the key printed on the announcement and the one published elsewhere: all must be identical.',
 
   'turnout.title': 'Turnout',
   'turnout.lead': 'During voting only the number of owners and the area taking part are shown, never yes or no. The line marks two thirds: both bars must pass it for a valid decision.',
@@ -921,6 +928,7 @@ const en: Record<MessageKey, string> = {
   'ann.channel': 'How',
   'ann.onlyTotals': 'Under the estate rules only totals are published.',
   'ann.privacy': 'This notice lists house numbers and areas only: no owner names, phone or ID numbers.',
+  'ann.vkey': 'Ballot ledger signing key (for checking)',
   'ann.print': 'Print',
   'ann.issuer': 'Owners’ committee',
   'ann.issued': '{d}',
@@ -1029,10 +1037,10 @@ const en: Record<MessageKey, string> = {
   'audit.step.V3': 'seq contiguous from 0; every entry names this log',
   'audit.step.V4': 'every prev is the previous entry\'s leaf hash',
   'audit.step.V5': 'the Merkle root at every checkpoint\'s size equals its root',
-  'audit.step.V6': 'every checkpoint is signed by a key in keys.txt',
+  'audit.step.V6': 'every checkpoint is signed by the key named in the vote\'s manifest',
   'audit.step.V7': 'checkpoints are consistent and the last one covers the log',
   'audit.step.V8': 'the roster hashes to the manifest; every ballot matches the roster',
-  'audit.step.V9': 'one effective ballot per party per matter; rejections give reasons; nothing after close',
+  'audit.step.V9': 'one effective ballot per party per matter; no replayed submission; rejections give reasons; nothing after close',
   'audit.step.V10': 'the recount equals tally.json and the tally entry',
   'audit.step.V11': 'every commitment opens to its choice',
   'audit.meaning.V0': 'A file differs from the checksum list: changed after export, or incomplete.',
@@ -1041,10 +1049,10 @@ const en: Record<MessageKey, string> = {
   'audit.meaning.V3': 'The entries are not numbered without gaps, or belong to another vote.',
   'audit.meaning.V4': 'The entries do not link up: one was changed, removed or inserted.',
   'audit.meaning.V5': 'The entries differ from the signed checkpoints: something changed after signing.',
-  'audit.meaning.V6': 'A checkpoint\'s signature is invalid, or not by the log key.',
+  'audit.meaning.V6': 'A checkpoint\'s signature is invalid, or not by the key the vote\'s manifest names.',
   'audit.meaning.V7': 'Checkpoints contradict each other, or the log was cut short: signed entries are missing.',
   'audit.meaning.V8': 'The electoral roll was changed, or a ballot\'s owner or weight differs from it.',
-  'audit.meaning.V9': 'An owner has two effective ballots on one matter, a rejection gives no reason, or ballots follow the close.',
+  'audit.meaning.V9': 'An owner has two effective ballots on one matter, a submission was replayed (recorded twice), a rejection gives no reason, or ballots follow the close.',
   'audit.meaning.V10': 'The recount differs from the published result.',
   'audit.meaning.V11': 'A sealed ballot does not open to its recorded choice.',
   'audit.state.ok': 'passed',
@@ -1078,6 +1086,7 @@ const en: Record<MessageKey, string> = {
 
   'notFound.title': 'Page not found',
   ...enConsult,
+  ...enCouncil,
 };
 
 const DICTS: Record<Lang, Record<MessageKey, string>> = { zh, en };

@@ -210,3 +210,27 @@ export async function qrDataUrl(text: string, level: 'L' | 'M'): Promise<string>
   const svg = await QRCode.toString(text, { type: 'svg', margin: 2, errorCorrectionLevel: level, color: { dark: '#000000', light: '#ffffff' } });
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
 }
+
+// ---- The vote's verifier key ----------------------------------------------------------------------
+
+const VKEYS_KEY = 'linli.vkeys';
+
+/**
+ * The verifier key named in the vote's manifest (`vkey`), i.e. the key every checkpoint of its ledger
+ * must be signed with. The manifest is fixed when the notice is published, so the key is read once
+ * from the public export and kept on this phone; a later answer that differed would not replace it.
+ */
+export async function manifestVkey(estateId: string, voteId: string): Promise<string | null> {
+  const known = readJson<Record<string, string>>(VKEYS_KEY, {});
+  if (typeof known[voteId] === 'string') return known[voteId]!;
+  const { files } = await api<{ files: Record<string, string> }>('GET', `${voteBase(estateId, voteId)}/ledger/export`);
+  let vkey: unknown;
+  try {
+    vkey = (JSON.parse(files['manifest.json'] ?? 'null') as { vkey?: unknown } | null)?.vkey;
+  } catch {
+    return null;
+  }
+  if (typeof vkey !== 'string' || !vkey) return null;
+  writeJson(VKEYS_KEY, { ...readJson<Record<string, string>>(VKEYS_KEY, {}), [voteId]: vkey });
+  return vkey;
+}

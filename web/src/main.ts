@@ -31,6 +31,12 @@ defineRoutes([
   { name: 'consultation-new', path: '/estates/:id/consultations/new', component: () => import('./pages/ConsultationNew.vue') },
   { name: 'consultation', path: '/estates/:id/consultations/:consultationId', component: () => import('./pages/Consultation.vue') },
   { name: 'opinions', path: '/estates/:id/opinions', component: () => import('./pages/Opinions.vue') },
+  { name: 'sessions', path: '/estates/:id/sessions', component: () => import('./pages/Sessions.vue') },
+  // "new" before `:sessionId`, which would otherwise match it.
+  { name: 'session-new', path: '/estates/:id/sessions/new', component: () => import('./pages/SessionNew.vue') },
+  { name: 'session', path: '/estates/:id/sessions/:sessionId', component: () => import('./pages/CouncilRoom.vue') },
+  { name: 'session-projector', path: '/estates/:id/sessions/:sessionId/projector', component: () => import('./pages/CouncilProjector.vue') },
+  { name: 'session-minutes', path: '/estates/:id/sessions/:sessionId/minutes', component: () => import('./pages/SessionMinutes.vue') },
   { name: 'audit', path: '/audit', component: () => import('./pages/Audit.vue'), public: true },
 ]);
 
