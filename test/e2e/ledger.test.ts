@@ -240,6 +240,8 @@ suite(title, () => {
     await expectAllChecksPass(page);
     // Right after voting the phone also holds the signed promise, which must name the same entry.
     expect(await page.locator('[data-testid="verify-check"][data-check="promise"]').getAttribute('data-state')).toBe('ok');
+    // The entry carries the nonce this phone sent (a receipt shown to two owners would not).
+    expect(await page.locator('[data-testid="verify-check"][data-check="nonce"]').getAttribute('data-state')).toBe('ok');
     expect(await page.getByTestId('verify-ballot').textContent()).toContain('「同意」');
     await expect.poll(() => page.getByTestId('log-growth').getAttribute('data-state'), { timeout: 15_000 }).toBe('first');
     const seen = await page.evaluate(() => JSON.parse(localStorage.getItem('linli.checkpoints') ?? '{}') as Record<string, { size: number }>);

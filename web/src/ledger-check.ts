@@ -16,7 +16,7 @@ export type CheckState = 'ok' | 'fail' | 'skip';
 
 /** One line of the owner's check, in plain words on the page (the ids pick the sentence). */
 export interface Check {
-  id: 'signature' | 'included' | 'opens' | 'choice' | 'tracker' | 'promise';
+  id: 'signature' | 'included' | 'opens' | 'choice' | 'tracker' | 'promise' | 'nonce';
   state: CheckState;
   /** Values for the sentence: position, choice, tracker… */
   params: Record<string, string | number>;
@@ -160,6 +160,12 @@ export async function checkReceipt(opts: {
       params: { tracker: given },
       problems: sameTracker(tracker, given) ? [] : [`the entry in this receipt has tracker ${tracker}, not ${given}`],
     });
+  }
+
+  // Receipt clash: the entry must carry the nonce this phone sent, or it is someone else's ballot.
+  if (opts.known?.nonce && entry) {
+    const same = entry.nonce === opts.known.nonce;
+    checks.push({ id: 'nonce', state: same ? 'ok' : 'fail', params: {}, problems: same ? [] : ['the entry carries a nonce this phone did not send: this receipt is not your ballot'] });
   }
 
   // The promise signed at once after voting must name this very entry.

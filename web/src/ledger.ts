@@ -23,6 +23,8 @@ export interface StoredReceipt {
   opening: { choice: string; salt: string } | null;
   /** The instant promise: a JWS (EdDSA) over `{log, seq, leaf, tracker, at}`. */
   promise?: string;
+  /** The nonce this phone sent with the ballot: the entry must carry it (so no two owners share a receipt). */
+  nonce?: string;
   /** The c2sp.org/tlog-proof@v1 file, once a checkpoint covers the entry. */
   proof?: string | null;
 }
@@ -113,7 +115,7 @@ export function saveReceipts(items: StoredReceipt[]): StoredReceipt[] {
 }
 
 /** Keeps the receipts of a ballot just cast. */
-export function saveCast(estateId: string, voteId: string, ballots: CastBallot[], at: string): StoredReceipt[] {
+export function saveCast(estateId: string, voteId: string, ballots: CastBallot[], at: string, nonce?: string): StoredReceipt[] {
   return saveReceipts(
     ballots.map((b) => ({
       estateId,
@@ -125,6 +127,7 @@ export function saveCast(estateId: string, voteId: string, ballots: CastBallot[]
       at,
       opening: b.opening ?? null,
       promise: b.receipt,
+      nonce,
       proof: null,
     })),
   );
