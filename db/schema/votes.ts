@@ -183,3 +183,23 @@ export const logKeys = pgTable('log_keys', {
   vkey: text('vkey').notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * 送达: proof that a vote's ballot letter reached a party (hand delivery with signature, registered
+ * mail, posting where delivery was impossible, online). Only served parties can be deemed to follow
+ * the majority under the non-voter rule. Corrections are new rows; the latest row counts.
+ */
+export const serviceRecords = pgTable(
+  'service_records',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    voteId: uuid('vote_id').notNull().references(() => votes.id),
+    party: text('party').notNull(),
+    channel: text('channel').notNull(),
+    servedAt: timestamp('served_at', { withTimezone: true }).notNull(),
+    proofSha256: text('proof_sha256'),
+    recordedBy: uuid('recorded_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('service_records_vote').on(t.voteId, t.party), check('service_records_channel', sql`${t.channel} in ('hand','mail','posting','online')`)],
+);

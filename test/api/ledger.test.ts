@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { compactVerify } from 'jose';
@@ -12,6 +14,7 @@ import { commitment } from '../../src/domain/ledger/commitment.ts';
 import { describeEachDb, makeEstate, makeUser, type TestContext } from '../support/app.ts';
 import { bindOwner, clock } from '../support/votes.ts';
 
+const hasJava = spawnSync('java', ['-version']).status === 0;
 const E10 = readFileSync(path.resolve(import.meta.dirname, '../../../shared/vectors/recount/T1/register.csv'), 'utf8');
 
 async function openVote(ctx: TestContext, name: string) {
@@ -103,6 +106,56 @@ describeEachDb('ballot ledger API', (ctx) => {
     const bad = await verifyExport(files, { openings: files.get('openings.jsonl') });
     expect(bad.ok).toBe(false);
     expect(bad.steps.filter((s) => !s.ok).map((s) => s.id)).toEqual(expect.arrayContaining(['V0', 'V4', 'V8']));
+  });
+
+  it('records service (送达) and applies the non-voter rule only to served parties; the log recounts it (T5 shape)', async () => {
+    const t = clock(ctx(), '2026-03-01T10:00:00+08:00');
+    const estate = await makeEstate(ctx(), E10, 'deemed');
+    const org = await makeUser(ctx(), { roles: [{ estateId: estate.id, role: 'organizer' }] });
+    const clerk = await makeUser(ctx(), { roles: [{ estateId: estate.id, role: 'clerk' }] });
+    const auditor = await makeUser(ctx(), { roles: [{ estateId: estate.id, role: 'auditor' }] });
+    expect((await ctx().call('PATCH', `/api/estates/${estate.id}/rules`, { token: org.token, body: { nonVoters: 'deemed_majority', secrecy: 'open' } })).status).toBe(200);
+    const owners: Record<string, { token: string }> = {};
+    for (const ref of ['A', 'B', 'C', 'E', 'F']) owners[ref] = await bindOwner(ctx(), estate.id, ref);
+    const base = `/api/estates/${estate.id}/votes`;
+    const id = (await ctx().call('POST', base, { token: org.token, body: { title: 'deemed', opensAt: '2026-03-17T00:00:00+08:00', closesAt: '2026-03-31T00:00:00+08:00', matters: [{ title: 'renew', category: '4' }] } })).body.id;
+    expect((await ctx().call('POST', `${base}/${id}/service`, { token: clerk.token, body: { partId: 'U9', channel: 'hand', servedAt: '2026-03-02T10:00:00+08:00' } })).status).toBe(409); // before notice
+    await ctx().call('POST', `${base}/${id}/notice`, { token: org.token, body: { noticeDate: '2026-03-01' } });
+    t.set('2026-03-05T10:00:00+08:00');
+    for (const part of ['U9', 'U10']) {
+      const res = await ctx().call('POST', `${base}/${id}/service`, { token: clerk.token, body: { partId: part, channel: 'mail', servedAt: '2026-03-04T10:00:00+08:00', proofSha256: 'a'.repeat(64) } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    }
+    expect((await ctx().call('POST', `${base}/${id}/service`, { token: clerk.token, body: { partId: 'X99', channel: 'mail', servedAt: '2026-03-04T10:00:00+08:00' } })).body.error.details[0].field).toBe('partId');
+    expect((await ctx().call('POST', `${base}/${id}/service`, { token: clerk.token, body: { partId: 'U1', channel: 'pigeon', servedAt: '2026-03-04T10:00:00+08:00' } })).status).toBe(400);
+    expect((await ctx().call('POST', `${base}/${id}/service`, { token: owners.A!.token, body: { partId: 'U1', channel: 'hand', servedAt: '2026-03-04T10:00:00+08:00' } })).status).toBe(403);
+    expect((await ctx().call('GET', `${base}/${id}/service`, { token: org.token })).body).toMatchObject({ served: 2, parties: 8 });
+    t.set('2026-03-18T09:00:00+08:00');
+    for (const [ref, choice] of [['A', 'yes'], ['B', 'yes'], ['C', 'no'], ['E', 'abstain'], ['F', 'yes']] as const) {
+      expect((await cast(ctx(), `${base}/${id}`, owners[ref]!.token, choice)).status).toBe(201);
+    }
+    const closed = await ctx().call('POST', `${base}/${id}/close`, { token: org.token, body: { reason: 'test' } });
+    const r = closed.body.matters[0].result;
+    // Strict: 5 parties took part, fewer than 2/3 of 8 → not decided. Deemed: G and H (served) follow the yes majority.
+    expect(r).toMatchObject({ quorum: false, outcome: 'not_decided', participation: { parties: 5, area: '520.00' } });
+    expect(r.deemed).toMatchObject({ applicable: true, outcome: 'passed', participation: { parties: 7, area: '695.00' }, yes: { parties: 5, area: '515.00' } });
+    const aud = await ctx().call('GET', `${base}/${id}/ledger/export/auditor`, { token: auditor.token });
+    const enc = new TextEncoder();
+    const files = new Map<string, Uint8Array>(Object.entries(aud.body.files as Record<string, string>).map(([k, v]) => [k, enc.encode(v)]));
+    expect((aud.body.files['entries.jsonl'] as string)).toContain('"served":["p7","p8"]');
+    const report = await verifyExport(files);
+    expect(report.steps.filter((st) => !st.ok).map((st) => `${st.id}: ${st.details.join(' ')}`)).toEqual([]);
+    // The independent verifier (written from docs/ledger.md) recounts the deemed result the same way.
+    if (hasJava) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'linli-deemed-'));
+      for (const [name, text] of Object.entries(aud.body.files as Record<string, string>)) {
+        mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        writeFileSync(path.join(dir, name), text);
+      }
+      const java = spawnSync('java', [path.resolve(import.meta.dirname, '../independent/Verifier.java'), dir], { encoding: 'utf8' });
+      rmSync(dir, { recursive: true, force: true });
+      expect(java.status, java.stdout + java.stderr).toBe(0);
+    }
   });
 
   it('refuses UPDATE and DELETE on checkpoints like on the log', async () => {

@@ -1074,6 +1074,9 @@ public class Verifier {
         EngineError(String m) { super(m); }
     }
 
+    /** Parties served with the ballot letter, from the close entry. */
+    final Set<String> served = new HashSet<>();
+
     /** Counts one matter (§10.1–§10.3); the contract JSON as a map of plain JSON values. */
     Recount tally(Manifest mf, Matter matter, Map<String, Party> roster, W total, List<BallotIn> ballots) throws EngineError {
         List<String> options = "options".equals(matter.kind()) ? matter.options() : null;
@@ -1177,12 +1180,28 @@ public class Verifier {
                 if (areaWay == 0 || headWay == 0) reason = "the cast yes and no ballots are tied on area or headcount, so there is no majority to follow";
                 else if (areaWay != headWay) reason = "the area majority and the headcount majority of the cast ballots point different ways";
             }
-            // No service (送达) records are logged: nobody is deemed, so the figures are the strict ones.
+            // Served parties that cast no ballot on this matter follow the majority of the cast ballots.
+            W dPart = new W(part.parties, part.area);
+            W dYes = new W(yes.parties, yes.area);
+            String dOutcome = outcome;
+            if (reason == null) {
+                boolean yesWay = yes.area > no.area;
+                W dNo = new W(no.parties, no.area);
+                for (Map.Entry<String, Party> e : roster.entrySet()) {
+                    if (!served.contains(e.getKey()) || effective.containsKey(e.getKey())) continue;
+                    long area = e.getValue().areaCents();
+                    dPart.add(area);
+                    if (yesWay) dYes.add(area);
+                    else dNo.add(area);
+                }
+                boolean dq = quorumFor(category, dPart, total);
+                dOutcome = !dq ? "not_decided" : passes(category, dYes, dPart) ? "passed" : "rejected";
+            }
             d.put("applicable", reason == null);
             if (reason != null) d.put("reason", reason);
-            d.put("outcome", outcome);
-            d.put("participation", part.json());
-            d.put("yes", yes.json());
+            d.put("outcome", dOutcome);
+            d.put("participation", dPart.json());
+            d.put("yes", dYes.json());
             out.put("deemed", d);
         }
         Recount r = new Recount();
@@ -1825,6 +1844,13 @@ public class Verifier {
 
         List<Line> tallies = new ArrayList<>();
         for (Line l : lines) if (l.entry() != null && "tally".equals(l.entry().get("type"))) tallies.add(l);
+        // §10: the close entry lists the parties served with the ballot letter (non-voter rule).
+        served.clear();
+        for (Line l : lines) {
+            if (l.entry() != null && "close".equals(l.entry().get("type")) && l.entry().get("served") instanceof List<?> list) {
+                for (Object o : list) if (o instanceof String p) served.add(p);
+            }
+        }
 
         for (Matter m : mf.matters) {
             try {

@@ -968,6 +968,11 @@ function checkTally(
   }
   if (!full) step.note('sealed mode without openings: electorate and participation recomputed from the weights; the choices need openings');
 
+  // 送达: the `close` entry lists the parties served with the ballot letter (non-voter rule only).
+  const closeEntry = lines.find((l) => l.entry?.type === 'close')?.entry;
+  const servedList = closeEntry && Array.isArray(closeEntry.served) ? (closeEntry.served as unknown[]).filter(isStr) : [];
+  const servedParts = new Set(servedList.flatMap((id) => rosterById.get(id)?.parts ?? []));
+
   /** The engine's result for one matter over the ballots before `before`. */
   const recountMatter = (matter: ManifestMatter, before: number): { result: TallyResult; contract: ContractResult } | string => {
     const rules = rulesFor(manifest, matter);
@@ -985,7 +990,7 @@ function checkTally(
       input.push({ seq: l.seq, partId, channel: (isStr(e.channel) ? e.channel : 'online') as BallotInput['channel'], choice });
     }
     try {
-      const result = tally(electorate, input, rules);
+      const result = tally(electorate, input, rules, servedParts);
       return { result, contract: toContractJson(result, rules) };
     } catch (err) {
       return `the engine refused the ballots of matter ${matter.key}: ${(err as Error).message}`;

@@ -24,6 +24,8 @@ import {
   partiesOfUser,
   phase,
   publishNotice,
+  recordService,
+  servedPartiesOf,
   turnout,
   voteRow,
 } from './service.ts';
@@ -268,6 +270,55 @@ export function registerVoteRoutes(app: App) {
         }),
       );
       return c.json({ party: out.party, ballots: receipts }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/estates/{estateId}/votes/{voteId}/service',
+      summary: 'Record that the ballot letter was served on a party (送达): channel, time, proof scan SHA-256',
+      security: bearer,
+      middleware: [access(Access.estate(['organizer', 'clerk']))] as const,
+      request: {
+        params: VoteParams,
+        ...jsonBody(
+          z
+            .object({
+              partId: z.string().trim().min(1).max(64),
+              channel: z.enum(['hand', 'mail', 'posting', 'online']),
+              servedAt: z.string().datetime({ offset: true }),
+              proofSha256: z.string().regex(/^[0-9a-f]{64}$/, 'hex SHA-256 of the scan').nullish(),
+            })
+            .strict(),
+        ),
+      },
+      responses: { 201: json(Any, 'Recorded'), ...errorResponses },
+    }),
+    async (c) => {
+      const { estateId, voteId } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const out = await recordService(c.var.deps.db, estateId, voteId, principal(c).userId, { ...body, servedAt: new Date(body.servedAt) }, now(c));
+      return c.json(out, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/estates/{estateId}/votes/{voteId}/service',
+      summary: 'Parties served with the ballot letter, against the electorate',
+      security: bearer,
+      middleware: [access(Access.estate(['organizer', 'clerk', 'auditor']))] as const,
+      request: { params: VoteParams },
+      responses: { 200: json(Any, 'Served parties'), ...errorResponses },
+    }),
+    async (c) => {
+      const { estateId, voteId } = c.req.valid('param');
+      await voteRow(c.var.deps.db, estateId, voteId);
+      const served = await servedPartiesOf(c.var.deps.db, voteId);
+      const snap = await loadSnapshot(c.var.deps.db, voteId);
+      return c.json({ served: served.length, parties: snap?.roster.length ?? 0, servedParties: served }, 200);
     },
   );
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
-import { ballots, buildings, electorateSnapshots, entrances, persons, ownerships, parts, voteMatters, voteOptions, votes } from '../../../db/schema/index.ts';
+import { ballots, buildings, electorateSnapshots, entrances, persons, serviceRecords, ownerships, parts, voteMatters, voteOptions, votes } from '../../../db/schema/index.ts';
 import type { Db } from '../../db.ts';
 import { canonicalize, type Json } from '../../domain/ledger/jcs.ts';
 import { logOrigin } from '../../domain/ledger/entry.ts';
@@ -396,6 +396,11 @@ export async function closeVote(db: Db, estateId: string, voteId: string, opts: 
     const matters = await mattersOf(t, voteId);
     const snap = (await loadSnapshot(t, voteId))!;
     const events = await tx.select().from(ballots).where(eq(ballots.voteId, voteId)).orderBy(asc(ballots.seq));
+    // 送达: only parties served with the ballot letter can be deemed to follow the majority. The
+    // list goes into the `close` entry, so the log alone is enough to recount the deemed result.
+    const deemedRule = (vote.rules as EstateRules).nonVoters === 'deemed_majority';
+    const servedParties = deemedRule ? await servedPartiesOf(t, voteId) : [];
+    const servedParts = new Set(servedParties.flatMap((id) => snap.roster.find((p) => p.id === id)?.parts.map((x) => x.partId) ?? []));
     const results: Record<string, Json> = {};
     const stored: Record<string, unknown> = {};
     for (const m of matters) {
@@ -405,7 +410,7 @@ export async function closeVote(db: Db, estateId: string, voteId: string, opts: 
       const engineBallots: EngineBallot[] = events
         .filter((b) => b.matterId === m.id && b.status !== 'rejected')
         .map((b) => ({ seq: b.seq, partId: snap.roster.find((p) => p.id === b.party)!.parts[0]!.partId, channel: b.channel as EngineBallot['channel'], choice: b.choice }));
-      const r = tally(snap.electorate, engineBallots, rules);
+      const r = tally(snap.electorate, engineBallots, rules, deemedRule ? servedParts : undefined);
       const contract = toContractJson(r, rules) as unknown as Record<string, Json>;
       // Fail closed: the engine must accept exactly the ballots the box accepted.
       const live = events.filter((b) => b.matterId === m.id && b.status === 'accepted').length;
@@ -422,7 +427,7 @@ export async function closeVote(db: Db, estateId: string, voteId: string, opts: 
       t,
       vRow,
       [
-        { type: 'close', body: { reason: opts.reason, manual: opts.manual } },
+        { type: 'close', body: deemedRule ? { reason: opts.reason, manual: opts.manual, served: servedParties } : { reason: opts.reason, manual: opts.manual } },
         { type: 'tally', body: { engine: ENGINE_VERSION, stage: 'preliminary', results } },
       ],
       opts.now,
@@ -433,6 +438,32 @@ export async function closeVote(db: Db, estateId: string, voteId: string, opts: 
       .where(eq(votes.id, voteId));
     return { alreadyClosed: false as const, results: stored };
   });
+}
+
+/** Parties with a service record (送达), in roster order. */
+export async function servedPartiesOf(db: Db, voteId: string): Promise<string[]> {
+  const rows = await db.selectDistinct({ party: serviceRecords.party }).from(serviceRecords).where(eq(serviceRecords.voteId, voteId));
+  const snap = await loadSnapshot(db, voteId);
+  const set = new Set(rows.map((r) => r.party));
+  return (snap?.roster ?? []).filter((p) => set.has(p.id)).map((p) => p.id);
+}
+
+/**
+ * Records that the ballot letter was served on a party (identified by any of its house numbers).
+ * Allowed from the notice until close; the record is what the non-voter rule may rely on.
+ */
+export async function recordService(db: Db, estateId: string, voteId: string, userId: string, input: { partId: string; channel: 'hand' | 'mail' | 'posting' | 'online'; servedAt: Date; proofSha256?: string | null }, now: Date) {
+  const vote = await voteRow(db, estateId, voteId);
+  if (vote.status !== 'noticed') throw voteError('CONFLICT', 'service is recorded between the notice and the close', '只能在公告后、投票结束前登记送达');
+  if (input.servedAt > now) throw voteError('VALIDATION_FAILED', 'servedAt: cannot be in the future', '送达时间不能晚于现在', 'servedAt');
+  const snap = (await loadSnapshot(db, voteId))!;
+  const party = snap.electorate.byPart.get(input.partId);
+  if (!party) throw voteError('VALIDATION_FAILED', `partId: ${input.partId} is not in this vote's electorate`, '该房号不在本次表决的业主名册中', 'partId');
+  const [row] = await db
+    .insert(serviceRecords)
+    .values({ voteId, party: party.ref, channel: input.channel, servedAt: input.servedAt, proofSha256: input.proofSha256 ?? null, recordedBy: userId, createdAt: now })
+    .returning();
+  return { id: row!.id, party: party.ref, channel: row!.channel, servedAt: row!.servedAt.toISOString() };
 }
 
 /** After the objection period, the preliminary result becomes final (logged as a publication). */
