@@ -243,92 +243,109 @@ export async function castBallot(
     if (seen.has(c.matter)) throw voteError('VALIDATION_FAILED', `choices: matter ${c.matter} listed twice`, '同一事项只能选择一次', 'choices');
     seen.add(c.matter);
   }
-  const rules = vote.rules as EstateRules;
-  const sealed = rules.secrecy === 'sealed';
-
   const result = await db.transaction(async (tx) => {
     const t = tx as unknown as Db;
     await lockLog(t, vote.id);
-    // Re-read under the lock: a close that committed first wins the race.
-    const [fresh] = await tx.select({ closedAt: votes.closedAt, status: votes.status }).from(votes).where(eq(votes.id, vote.id));
-    if (fresh!.closedAt || fresh!.status !== 'noticed') return { closed: true as const };
-    const prior = await tx
-      .select({ id: ballots.id, matterId: ballots.matterId, seq: ballots.seq })
-      .from(ballots)
-      .where(and(eq(ballots.voteId, vote.id), eq(ballots.party, party.id), eq(ballots.status, 'accepted')));
-    // A replayed submission (the same nonce again, e.g. a captured request re-sent) never counts.
-    const [replayed] = await tx.select({ id: ballots.id }).from(ballots).where(and(eq(ballots.voteId, vote.id), eq(ballots.nonce, input.nonce))).limit(1);
-    const plan = input.choices.map((c) => {
-      const m = byKey.get(c.matter)!;
-      const already = prior.find((b) => b.matterId === m.id);
-      const reason = replayed
-        ? 'replayed submission'
-        : !checkChoice(c.choice, tallyRulesFor(vote, m))
-        ? 'choice not allowed'
-        : already && rules.revision === 'final'
-          ? 'party already voted'
-          : null;
-      return { c, m, already, reason };
-    });
-    const rejectAll = plan.some((x) => x.reason);
-    const weights = { area_cents: party.areaCents, heads: 1 };
-    const items: { type: 'ballot' | 'ballot_rejected' | 'ballot_superseded'; body: Record<string, Json> }[] = [];
-    type Row =
-      | { kind: 'supersede'; ballotId: string }
-      | { kind: 'ballot'; matterKey: string; matterId: string; choice: string; salt: string | null; status: 'accepted' | 'rejected'; reason: string | null };
-    const rows: Row[] = [];
-    for (const x of plan) {
-      const base: Record<string, Json> = { matter: x.m.key, party: party.id, weights, channel: 'online', nonce: input.nonce, token: input.tokenId };
-      if (rejectAll) {
-        const reason = x.reason ?? 'submission contained a ballot that was not allowed';
-        items.push({ type: 'ballot_rejected', body: { ...base, reason } });
-        rows.push({ kind: 'ballot', matterKey: x.m.key, matterId: x.m.id, choice: x.c.choice, salt: null, status: 'rejected', reason });
-        continue;
-      }
-      if (x.already) {
-        // last_counts: the earlier ballot stays in the log; a marker says it no longer counts.
-        items.push({ type: 'ballot_superseded', body: { matter: x.m.key, party: party.id, superseded_seq: x.already.seq } });
-        rows.push({ kind: 'supersede', ballotId: x.already.id });
-      }
-      const salt = sealed ? toBase64(randomBytes(32)) : null;
-      items.push({ type: 'ballot', body: sealed ? { ...base, commit: commitment(vote.logOrigin!, x.m.key, party.id, x.c.choice, salt!) } : { ...base, choice: x.c.choice } });
-      rows.push({ kind: 'ballot', matterKey: x.m.key, matterId: x.m.id, choice: x.c.choice, salt, status: 'accepted', reason: null });
-    }
-    const appended = await appendEntries(t, { id: vote.id, logOrigin: vote.logOrigin! }, items, input.now);
-    const outcomes: BallotOutcome[] = [];
-    for (const [i, row] of rows.entries()) {
-      const entry = appended[i]!;
-      if (row.kind === 'supersede') {
-        await tx.update(ballots).set({ status: 'superseded' }).where(eq(ballots.id, row.ballotId));
-        continue;
-      }
-      await tx.insert(ballots).values({
-        voteId: vote.id,
-        matterId: row.matterId,
-        party: party.id,
-        seq: entry.seq,
-        channel: 'online',
-        choice: row.choice,
-        salt: row.salt,
-        nonce: input.nonce,
-        status: row.status,
-        reason: row.reason,
-        userId: input.userId,
-        createdAt: input.now,
-      });
-      outcomes.push({
-        matter: row.matterKey,
-        status: row.status,
-        seq: entry.seq,
-        leaf: entry.leaf,
-        ...(row.reason ? { reason: row.reason } : {}),
-        ...(row.salt ? { opening: { choice: row.choice, salt: row.salt } } : {}),
-      });
-    }
-    return { closed: false as const, outcomes, accepted: !rejectAll };
+    return boxBallots(t, vote, party, byKey, { channel: 'online', nonce: input.nonce, authority: { token: input.tokenId }, choices: input.choices, userId: input.userId, now: input.now });
   });
   if (result.closed) throw voteError('CONFLICT', 'voting is closed', '投票已经结束');
   return { party: party.id, outcomes: result.outcomes, accepted: result.accepted };
+}
+
+/**
+ * Puts one submission (a party's choices on one or more matters) into the ballot box: checks the
+ * replay, the choices and the revision rule, writes the ballot rows and their ledger entries
+ * together. Accepted whole or rejected whole; rejections are recorded with their reason. The
+ * caller holds the vote's log lock inside `t` (a transaction). Online ballots carry the sign-in
+ * token's id; paper ballots the two clerks, the scan's hash and the time received.
+ */
+async function boxBallots(
+  t: Db,
+  vote: Awaited<ReturnType<typeof voteRow>>,
+  party: RosterParty,
+  byKey: Map<string, MatterRow>,
+  input: { channel: 'online' | 'paper'; nonce: string; authority: Record<string, Json>; choices: { matter: string; choice: string }[]; userId: string | null; now: Date },
+) {
+  const rules = vote.rules as EstateRules;
+  const sealed = rules.secrecy === 'sealed';
+  // Re-read under the lock: a close that committed first wins the race.
+  const [fresh] = await t.select({ closedAt: votes.closedAt, status: votes.status }).from(votes).where(eq(votes.id, vote.id));
+  if (fresh!.closedAt || fresh!.status !== 'noticed') return { closed: true as const };
+  const prior = await t
+    .select({ id: ballots.id, matterId: ballots.matterId, seq: ballots.seq })
+    .from(ballots)
+    .where(and(eq(ballots.voteId, vote.id), eq(ballots.party, party.id), eq(ballots.status, 'accepted')));
+  // A replayed submission (the same nonce again, e.g. a captured request re-sent) never counts.
+  const [replayed] = await t.select({ id: ballots.id }).from(ballots).where(and(eq(ballots.voteId, vote.id), eq(ballots.nonce, input.nonce))).limit(1);
+  const plan = input.choices.map((c) => {
+    const m = byKey.get(c.matter)!;
+    const already = prior.find((b) => b.matterId === m.id);
+    const reason = replayed
+      ? 'replayed submission'
+      : !checkChoice(c.choice, tallyRulesFor(vote, m))
+      ? 'choice not allowed'
+      : already && rules.revision === 'final'
+        ? 'party already voted'
+        : null;
+    return { c, m, already, reason };
+  });
+  const rejectAll = plan.some((x) => x.reason);
+  const weights = { area_cents: party.areaCents, heads: 1 };
+  const items: { type: 'ballot' | 'paper_ballot' | 'ballot_rejected' | 'ballot_superseded'; body: Record<string, Json> }[] = [];
+  const ballotType = input.channel === 'paper' ? 'paper_ballot' : 'ballot';
+  type Row =
+    | { kind: 'supersede'; ballotId: string }
+    | { kind: 'ballot'; matterKey: string; matterId: string; choice: string; salt: string | null; status: 'accepted' | 'rejected'; reason: string | null };
+  const rows: Row[] = [];
+  for (const x of plan) {
+    const base: Record<string, Json> = { matter: x.m.key, party: party.id, weights, channel: input.channel, nonce: input.nonce, ...input.authority };
+    if (rejectAll) {
+      const reason = x.reason ?? 'submission contained a ballot that was not allowed';
+      items.push({ type: 'ballot_rejected', body: { ...base, reason } });
+      rows.push({ kind: 'ballot', matterKey: x.m.key, matterId: x.m.id, choice: x.c.choice, salt: null, status: 'rejected', reason });
+      continue;
+    }
+    if (x.already) {
+      // last_counts: the earlier ballot stays in the log; a marker says it no longer counts.
+      items.push({ type: 'ballot_superseded', body: { matter: x.m.key, party: party.id, superseded_seq: x.already.seq } });
+      rows.push({ kind: 'supersede', ballotId: x.already.id });
+    }
+    const salt = sealed ? toBase64(randomBytes(32)) : null;
+    items.push({ type: ballotType, body: sealed ? { ...base, commit: commitment(vote.logOrigin!, x.m.key, party.id, x.c.choice, salt!) } : { ...base, choice: x.c.choice } });
+    rows.push({ kind: 'ballot', matterKey: x.m.key, matterId: x.m.id, choice: x.c.choice, salt, status: 'accepted', reason: null });
+  }
+  const appended = await appendEntries(t, { id: vote.id, logOrigin: vote.logOrigin! }, items, input.now);
+  const outcomes: BallotOutcome[] = [];
+  for (const [i, row] of rows.entries()) {
+    const entry = appended[i]!;
+    if (row.kind === 'supersede') {
+      await t.update(ballots).set({ status: 'superseded' }).where(eq(ballots.id, row.ballotId));
+      continue;
+    }
+    await t.insert(ballots).values({
+      voteId: vote.id,
+      matterId: row.matterId,
+      party: party.id,
+      seq: entry.seq,
+      channel: input.channel,
+      choice: row.choice,
+      salt: row.salt,
+      nonce: input.nonce,
+      status: row.status,
+      reason: row.reason,
+      userId: input.userId,
+      createdAt: input.now,
+    });
+    outcomes.push({
+      matter: row.matterKey,
+      status: row.status,
+      seq: entry.seq,
+      leaf: entry.leaf,
+      ...(row.reason ? { reason: row.reason } : {}),
+      ...(row.salt ? { opening: { choice: row.choice, salt: row.salt } } : {}),
+    });
+  }
+  return { closed: false as const, outcomes, accepted: !rejectAll };
 }
 
 /** Live turnout per matter: parties and area taking part, overall and per building. Never yes/no. */
