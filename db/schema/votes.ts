@@ -203,3 +203,26 @@ export const serviceRecords = pgTable(
   },
   (t) => [index('service_records_vote').on(t.voteId, t.party), check('service_records_channel', sql`${t.channel} in ('hand','mail','posting','online')`)],
 );
+
+/**
+ * Two-person entry of paper ballots: each clerk enters the letter independently. When the second
+ * entry (by another clerk) matches the first, the ballot goes into the box as a `paper_ballot`;
+ * when it differs, both are flagged `mismatch` and nothing is counted until two clerks agree.
+ */
+export const paperEntries = pgTable(
+  'paper_entries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    voteId: uuid('vote_id').notNull().references(() => votes.id),
+    party: text('party').notNull(),
+    partId: text('part_id').notNull(),
+    choices: jsonb('choices').notNull(),
+    scanSha256: text('scan_sha256').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    clerkId: uuid('clerk_id').notNull().references(() => users.id),
+    status: text('status').notNull().default('pending'),
+    pairId: uuid('pair_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('paper_entries_vote').on(t.voteId, t.party, t.status), check('paper_entries_status', sql`${t.status} in ('pending','matched','mismatch')`)],
+);

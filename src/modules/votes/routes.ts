@@ -25,6 +25,8 @@ import {
   phase,
   publishNotice,
   recordService,
+  enterPaperBallot,
+  paperQueue,
   servedPartiesOf,
   turnout,
   voteRow,
@@ -270,6 +272,64 @@ export function registerVoteRoutes(app: App) {
         }),
       );
       return c.json({ party: out.party, ballots: receipts }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/estates/{estateId}/votes/{voteId}/paper',
+      summary: 'Enter a paper ballot (two-person entry: a second clerk enters the same letter independently)',
+      description: '202 while waiting for the second entry; 201 when both agree and the ballot is in the box; 409 when the two entries differ (flagged, nothing counted) or the box refused it (recorded with its reason).',
+      security: bearer,
+      middleware: [access(Access.estate(['clerk']))] as const,
+      request: {
+        params: VoteParams,
+        ...jsonBody(
+          z
+            .object({
+              partId: z.string().trim().min(1).max(64),
+              choices: z.array(z.object({ matter: z.string().min(1).max(40), choice: z.string().min(1).max(40) }).strict()).min(1).max(30),
+              scanSha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'hex SHA-256 of the scanned ballot'),
+              receivedAt: z.string().datetime({ offset: true }),
+            })
+            .strict(),
+        ),
+      },
+      responses: { 201: json(Any, 'Recorded'), 202: json(Any, 'Awaiting the second entry'), 409: json(Any, 'Mismatch or refused'), ...errorResponses },
+    }),
+    async (c) => {
+      const { estateId, voteId } = c.req.valid('param');
+      const { deps } = c.var;
+      const body = c.req.valid('json');
+      const out = await enterPaperBallot(deps.db, { estateId, voteId, clerkId: principal(c).userId, partId: body.partId, choices: body.choices, scanSha256: body.scanSha256, receivedAt: new Date(body.receivedAt), now: now(c) });
+      if (out.status === 'awaiting_second_entry') return c.json(out, 202);
+      if (out.status === 'mismatch') {
+        throw new AppError('CONFLICT', 'the two clerks’ entries differ: flagged for review, nothing counted; two clerks must enter this letter again', [{ field: 'entry', message: 'mismatch' }], '两位录入员的录入结果不一致，已标记待核查，未计入。请重新由两人录入');
+      }
+      deps.events?.voteChanged(estateId, voteId);
+      if (out.status === 'rejected') {
+        const reasons = (out.ballots ?? []).map((b) => b.reason).filter(Boolean) as string[];
+        throw new AppError('CONFLICT', `paper ballot not counted: ${reasons.join('; ')} (recorded as rejected)`, (out.ballots ?? []).map((b) => ({ field: `choices.${b.matter}`, message: b.reason ?? 'rejected' })), reasons.includes('party already voted') ? '该户已经投过票（以第一张有效选票为准），本张纸质选票已记录为无效' : '纸质选票无效，已记录');
+      }
+      return c.json(out, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/estates/{estateId}/votes/{voteId}/paper',
+      summary: 'Paper entries: waiting for a second entry, matched, and flagged mismatches',
+      security: bearer,
+      middleware: [access(Access.estate(['clerk', 'organizer', 'auditor']))] as const,
+      request: { params: VoteParams },
+      responses: { 200: json(Any, 'Entries'), ...errorResponses },
+    }),
+    async (c) => {
+      const { estateId, voteId } = c.req.valid('param');
+      await voteRow(c.var.deps.db, estateId, voteId);
+      return c.json({ entries: await paperQueue(c.var.deps.db, voteId) }, 200);
     },
   );
 

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
-import { ballots, buildings, electorateSnapshots, entrances, persons, serviceRecords, ownerships, parts, voteMatters, voteOptions, votes } from '../../../db/schema/index.ts';
+import { ballots, buildings, electorateSnapshots, entrances, paperEntries, persons, serviceRecords, ownerships, parts, voteMatters, voteOptions, votes } from '../../../db/schema/index.ts';
 import type { Db } from '../../db.ts';
 import { canonicalize, type Json } from '../../domain/ledger/jcs.ts';
 import { logOrigin } from '../../domain/ledger/entry.ts';
@@ -346,6 +346,78 @@ async function boxBallots(
     });
   }
   return { closed: false as const, outcomes, accepted: !rejectAll };
+}
+
+/** What two clerks must agree on, in a form that compares exactly. */
+function paperKey(e: { partId: string; choices: { matter: string; choice: string }[]; scanSha256: string; receivedAt: Date }) {
+  const choices = [...e.choices].sort((a, b) => (a.matter < b.matter ? -1 : 1)).map((c) => `${c.matter}=${c.choice}`).join(',');
+  return `${e.partId}|${choices}|${e.scanSha256.toLowerCase()}|${e.receivedAt.toISOString()}`;
+}
+
+/**
+ * Two-person entry of a paper ballot (纸质选票双人录入). The first clerk's entry waits; a second,
+ * different clerk enters the same letter independently. Equal entries put the ballot into the box
+ * as a `paper_ballot` (the first valid ballot of a party wins across channels; a later one is
+ * recorded as rejected with its reason). Different entries are both flagged `mismatch` and nothing
+ * is counted: never resolved silently — two clerks enter the letter again.
+ */
+export async function enterPaperBallot(
+  db: Db,
+  input: { estateId: string; voteId: string; clerkId: string; partId: string; choices: { matter: string; choice: string }[]; scanSha256: string; receivedAt: Date; now: Date },
+) {
+  const vote = await voteRow(db, input.estateId, input.voteId);
+  if (phase(vote, input.now) !== 'open') throw voteError('CONFLICT', 'paper ballots are entered while voting is open', '只能在投票期间录入纸质选票');
+  if (input.receivedAt > input.now || input.receivedAt < vote.opensAt) {
+    throw voteError('VALIDATION_FAILED', 'receivedAt: must be within the voting window and not in the future', '收到时间须在投票期内且不晚于现在', 'receivedAt');
+  }
+  const snap = (await loadSnapshot(db, input.voteId))!;
+  const p = snap.electorate.byPart.get(input.partId);
+  if (!p) throw voteError('VALIDATION_FAILED', `partId: ${input.partId} is not in this vote's electorate`, '该房号不在本次表决的业主名册中', 'partId');
+  const party = snap.roster.find((r) => r.id === p.ref)!;
+  const matters = await mattersOf(db, input.voteId);
+  const byKey = new Map(matters.map((m) => [m.key, m]));
+  const seen = new Set<string>();
+  for (const c of input.choices) {
+    if (!byKey.has(c.matter) || seen.has(c.matter)) throw voteError('VALIDATION_FAILED', `choices: unknown or repeated matter ${c.matter}`, '表决事项有误', 'choices');
+    seen.add(c.matter);
+  }
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    await lockLog(t, vote.id);
+    const pending = await t.select().from(paperEntries).where(and(eq(paperEntries.voteId, vote.id), eq(paperEntries.party, party.id), eq(paperEntries.status, 'pending')));
+    const mine = pending.find((e) => e.clerkId === input.clerkId);
+    const other = pending.find((e) => e.clerkId !== input.clerkId);
+    if (!other) {
+      if (mine) throw voteError('CONFLICT', 'you entered this letter already; a second clerk must enter it independently', '您已录入过这张选票，需由另一位录入员独立录入', 'clerk');
+      const [row] = await t
+        .insert(paperEntries)
+        .values({ voteId: vote.id, party: party.id, partId: input.partId, choices: input.choices, scanSha256: input.scanSha256.toLowerCase(), receivedAt: input.receivedAt, clerkId: input.clerkId, createdAt: input.now })
+        .returning({ id: paperEntries.id });
+      return { status: 'awaiting_second_entry' as const, entryId: row!.id };
+    }
+    const pairId = randomUUID();
+    const first = { partId: other.partId, choices: other.choices as { matter: string; choice: string }[], scanSha256: other.scanSha256, receivedAt: other.receivedAt };
+    const agree = paperKey(first) === paperKey(input);
+    await t.update(paperEntries).set({ status: agree ? 'matched' : 'mismatch', pairId }).where(eq(paperEntries.id, other.id));
+    await t.insert(paperEntries).values({ voteId: vote.id, party: party.id, partId: input.partId, choices: input.choices, scanSha256: input.scanSha256.toLowerCase(), receivedAt: input.receivedAt, clerkId: input.clerkId, status: agree ? 'matched' : 'mismatch', pairId, createdAt: input.now });
+    if (!agree) return { status: 'mismatch' as const, pairId };
+    const boxed = await boxBallots(t, vote, party, byKey, {
+      channel: 'paper',
+      nonce: pairId,
+      authority: { clerks: [other.clerkId, input.clerkId], scan_sha256: input.scanSha256.toLowerCase(), received_at: input.receivedAt.toISOString() },
+      choices: input.choices,
+      userId: null,
+      now: input.now,
+    });
+    if (boxed.closed) throw voteError('CONFLICT', 'voting is closed', '投票已经结束');
+    return { status: boxed.accepted ? ('recorded' as const) : ('rejected' as const), pairId, party: party.id, ballots: boxed.outcomes };
+  });
+}
+
+/** Paper entries of a vote for the clerks' screen: waiting for a second entry, and flagged mismatches. */
+export async function paperQueue(db: Db, voteId: string) {
+  const rows = await db.select().from(paperEntries).where(eq(paperEntries.voteId, voteId)).orderBy(asc(paperEntries.createdAt));
+  return rows.map((r) => ({ id: r.id, partId: r.partId, party: r.party, status: r.status, pairId: r.pairId, clerkId: r.clerkId, receivedAt: r.receivedAt.toISOString(), at: r.createdAt.toISOString() }));
 }
 
 /** Live turnout per matter: parties and area taking part, overall and per building. Never yes/no. */
