@@ -1268,6 +1268,10 @@ public class Verifier {
 
     static final String RECEIPT_SOURCE = "the receipt's checkpoint";
     static final Set<String> BALLOT_EVENTS = Set.of("ballot", "ballot_rejected", "ballot_superseded", "paper_ballot", "proxy");
+    /** §4.2, §10.1: online and paper ballots go into the box and count alike. */
+    static final Set<String> COUNTED = Set.of("ballot", "paper_ballot");
+
+    static boolean counted(Map<String, Object> e) { return e != null && e.get("type") instanceof String t && COUNTED.contains(t); }
 
     final List<Line> lines = new ArrayList<>();
     final Set<Long> matching = new HashSet<>();
@@ -1533,7 +1537,7 @@ public class Verifier {
                     boolean okW = w != null && w.size() == 2 && w.get("area_cents") instanceof Double a && a == (double) party.areaCents()
                             && w.get("heads") instanceof Double h && h == (double) party.heads();
                     if (!okW) v8.fail("seq " + l.seq() + ": weights " + show(e.get("weights")) + " differ from the roster's " + party.party(), l.seq());
-                } else if ("ballot".equals(type) || "ballot_rejected".equals(type)) {
+                } else if ("ballot".equals(type) || "paper_ballot".equals(type) || "ballot_rejected".equals(type)) {
                     v8.fail("seq " + l.seq() + ": a " + type + " entry without weights", l.seq());
                 }
             }
@@ -1654,6 +1658,34 @@ public class Verifier {
         }
     }
 
+    static final Pattern SCAN_HEX = Pattern.compile("^[0-9a-f]{64}$");
+    static final Pattern TIME = Pattern.compile("^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\\.([0-9]{1,9}))?(?:Z|([+-])([0-9]{2}):([0-9]{2}))$");
+
+    /**
+     * §1 time (RFC 3339: YYYY-MM-DDTHH:MM:SS[.fraction], then Z or ±HH:MM; valid date, hour ≤ 23,
+     * no leap second) as {epoch second, nanosecond}, or null.
+     */
+    static long[] instant(String text) {
+        Matcher m = TIME.matcher(text);
+        if (!m.matches()) return null;
+        int h = Integer.parseInt(m.group(4)), mi = Integer.parseInt(m.group(5)), sec = Integer.parseInt(m.group(6));
+        if (h > 23 || mi > 59 || sec > 59) return null;
+        long day;
+        try {
+            day = java.time.LocalDate.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))).toEpochDay();
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
+        long offset = 0;
+        if (m.group(8) != null) {
+            int oh = Integer.parseInt(m.group(9)), om = Integer.parseInt(m.group(10));
+            if (oh > 23 || om > 59) return null;
+            offset = (m.group(8).equals("-") ? -1 : 1) * (oh * 3600L + om * 60L);
+        }
+        long nano = m.group(7) == null ? 0 : Long.parseLong((m.group(7) + "00000000").substring(0, 9));
+        return new long[] {day * 86400 + h * 3600L + mi * 60L + sec - offset, nano};
+    }
+
     /** JavaScript's String.prototype.trim() is empty. */
     static boolean blank(String str) {
         for (int k = 0; k < str.length(); k++) {
@@ -1670,7 +1702,9 @@ public class Verifier {
         Long closeSeq = null;
         Map<String, List<Long>> byVoter = new LinkedHashMap<>();
         List<Line> markers = new ArrayList<>();
-        Map<String, Long> byNonce = new HashMap<>(); // matter + nonce -> first ballot (§12 V9: replays)
+        Map<String, Long> byNonce = new HashMap<>(); // matter + nonce -> first ballot, online or paper (§12 V9: replays)
+        Map<String, Object> window = obj(mf.raw.get("window"));
+        long[] closesAt = window != null && window.get("closes_at") instanceof String ct ? instant(ct) : null;
         for (Line l : lines) {
             Map<String, Object> e = l.entry();
             if (e == null || !(e.get("type") instanceof String type)) continue;
@@ -1682,7 +1716,7 @@ public class Verifier {
             }
             if (!BALLOT_EVENTS.contains(type)) continue;
             if (closeSeq != null) step.fail(at + ": a " + type + " after the close at seq " + closeSeq, l.seq());
-            if ((type.equals("ballot") || type.equals("ballot_rejected") || type.equals("ballot_superseded"))
+            if ((COUNTED.contains(type) || type.equals("ballot_rejected") || type.equals("ballot_superseded"))
                     && !(e.get("matter") instanceof String mk && matterKeys.contains(mk))) {
                 step.fail(at + ": matter " + show(e.get("matter")) + " is not a matter of this vote", l.seq());
                 continue;
@@ -1695,9 +1729,23 @@ public class Verifier {
                 markers.add(l);
                 continue;
             }
-            if (!type.equals("ballot")) continue;
-            boolean shapeOk = isStr(e.get("party")) && obj(e.get("weights")) != null && isStr(e.get("channel")) && isStr(e.get("nonce")) && isStr(e.get("token"));
-            if (!shapeOk) step.fail(at + ": a ballot needs party, weights, channel, nonce and token", l.seq());
+            if (!COUNTED.contains(type)) continue;
+            if (type.equals("paper_ballot")) {
+                boolean shapeOk = isStr(e.get("party")) && obj(e.get("weights")) != null && "paper".equals(e.get("channel")) && isStr(e.get("nonce"));
+                if (!shapeOk) step.fail(at + ": a paper ballot needs party, weights, channel \"paper\" and nonce", l.seq());
+                // §4.2: two different clerks, the scan's SHA-256, received by the window's end.
+                boolean clerksOk = e.get("clerks") instanceof List<?> cl && cl.size() == 2
+                        && cl.get(0) instanceof String c0 && !blank(c0) && cl.get(1) instanceof String c1 && !blank(c1) && !c0.equals(c1);
+                if (!clerksOk) step.fail(at + ": clerks must be two different non-empty ids, not " + show(e.get("clerks")), l.seq());
+                if (!(e.get("scan_sha256") instanceof String sh && SCAN_HEX.matcher(sh).matches())) step.fail(at + ": scan_sha256 is not 64 lowercase hex digits", l.seq());
+                long[] received = e.get("received_at") instanceof String rt ? instant(rt) : null;
+                if (received == null) step.fail(at + ": received_at " + show(e.get("received_at")) + " is not a time", l.seq());
+                else if (closesAt == null) step.fail(at + ": the manifest's window.closes_at is not a time, so received_at cannot be checked", l.seq());
+                else if (received[0] > closesAt[0] || (received[0] == closesAt[0] && received[1] > closesAt[1])) step.fail(at + ": received after the window closed", l.seq());
+            } else {
+                boolean shapeOk = isStr(e.get("party")) && obj(e.get("weights")) != null && isStr(e.get("channel")) && isStr(e.get("nonce")) && isStr(e.get("token"));
+                if (!shapeOk) step.fail(at + ": a ballot needs party, weights, channel, nonce and token", l.seq());
+            }
             if (sealed) {
                 byte[] c = e.get("commit") instanceof String cs ? unb64(cs) : null;
                 if (e.containsKey("choice")) step.fail(at + ": sealed mode, yet the ballot shows its choice", l.seq());
@@ -1729,7 +1777,7 @@ public class Verifier {
             Map<String, Object> e = m.entry();
             Object target = e.get("superseded_seq");
             Map<String, Object> t = isCount(target) && count(target) < L ? lines.get((int) count(target)).entry() : null;
-            if (t == null || !"ballot".equals(t.get("type")) || !Objects.equals(t.get("matter"), e.get("matter")) || !Objects.equals(t.get("party"), e.get("party")) || count(target) >= m.seq()) {
+            if (!counted(t) || !Objects.equals(t.get("matter"), e.get("matter")) || !Objects.equals(t.get("party"), e.get("party")) || count(target) >= m.seq()) {
                 step.fail("seq " + m.seq() + ": superseded_seq " + show(target) + " is not an earlier ballot of party " + show(e.get("party")) + " on matter " + show(e.get("matter")), m.seq());
                 continue;
             }
@@ -1779,7 +1827,7 @@ public class Verifier {
                 continue;
             }
             Map<String, Object> e = seq < lines.size() ? lines.get((int) seq).entry() : null;
-            if (e == null || !"ballot".equals(e.get("type")) || !isStr(e.get("commit"))) {
+            if (!counted(e) || !isStr(e.get("commit"))) {
                 step.fail("seq " + seq + ": " + where + " opens an entry that is not a sealed ballot", seq);
                 continue;
             }
@@ -1800,7 +1848,7 @@ public class Verifier {
             opened.put(seq, (String) o.get("choice"));
         }
         for (Line l : lines) {
-            if (l.entry() != null && "ballot".equals(l.entry().get("type")) && isStr(l.entry().get("commit")) && !seen.contains(l.seq())) {
+            if (counted(l.entry()) && isStr(l.entry().get("commit")) && !seen.contains(l.seq())) {
                 step.fail("seq " + l.seq() + ": no opening for this sealed ballot", l.seq());
             }
         }
@@ -1831,7 +1879,7 @@ public class Verifier {
         boolean sealed = "sealed".equals(mf.secrecy);
         boolean full = !sealed || openings != null;
         List<Line> ballots = new ArrayList<>();
-        for (Line l : lines) if (l.entry() != null && "ballot".equals(l.entry().get("type")) && isStr(l.entry().get("matter"))) ballots.add(l);
+        for (Line l : lines) if (counted(l.entry()) && isStr(l.entry().get("matter"))) ballots.add(l); // §10.1: ballot and paper_ballot
         if (sealed && openings != null) {
             List<Long> missing = new ArrayList<>();
             for (Line l : ballots) if (!openings.containsKey(l.seq())) missing.add(l.seq());

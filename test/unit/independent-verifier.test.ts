@@ -204,6 +204,35 @@ function rewriteLog(dir: string, lines: string[], from: number): void {
   writeFileSync(path.join(dir, 'checkpoints', `${out.length}.note`), signedNote(`${origin}\n${out.length}\n${root.toString('base64')}\n`, SAMPLE_KEY).note);
 }
 
+/**
+ * A copy of a sample export in which entries `seqs` became paper ballots (docs/ledger.md §4.2), as
+ * if two clerks had entered them: no token, channel paper, two clerks, a scan hash, the time
+ * received (`fields` adds or, with undefined, drops fields). Counting is channel-blind, so the
+ * logged tally still holds; the log is re-chained, re-signed with the sample log key and resealed.
+ */
+function withPaper(sample: string, seqs: number[], fields: (seq: number) => Record<string, unknown> = () => ({})): string {
+  const dir = path.join(work, `case-${++n}`);
+  cpSync(path.join(SAMPLE, sample), dir, { recursive: true });
+  const lines = entriesOf(dir);
+  for (const seq of seqs) {
+    const { token: _token, ...e } = JSON.parse(lines[seq]!) as Record<string, unknown>;
+    const paper: Record<string, unknown> = {
+      ...e,
+      type: 'paper_ballot',
+      channel: 'paper',
+      clerks: ['clerk-1', 'clerk-2'],
+      scan_sha256: createHash('sha256').update(`scan of ${String(e.nonce)}`).digest('hex'),
+      received_at: '2026-03-19T09:30:00.000Z',
+      ...fields(seq),
+    };
+    // Keys sorted (all ASCII): canonical, like every entry.
+    lines[seq] = JSON.stringify(Object.fromEntries(Object.entries(paper).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+  }
+  rewriteLog(dir, lines, Math.min(...seqs));
+  reseal(dir);
+  return dir;
+}
+
 interface Case {
   name: string;
   make: () => string;
@@ -216,7 +245,31 @@ interface Case {
 
 const receipt = path.join(SAMPLE, 'receipt-seq-3.tlog-proof');
 
-const TAMPERED: Case[] = [];
+const TAMPERED: Case[] = [
+  // Paper ballots (docs/ledger.md §4.2, §12 V9): on the open sample, p5's submission (seq 8, 9)
+  // entered on paper, then tampered with.
+  {
+    name: 'a paper ballot received after the window closed (seq 9, 1 ms late), re-signed',
+    make: () => withPaper('export', [8, 9], (seq) => (seq === 9 ? { received_at: '2026-03-30T16:00:00.001Z' } : {})),
+    fails: ['V9'],
+    seqs: { V9: [9] },
+  },
+  {
+    name: 'paper ballots entered twice by one clerk (seq 8) and with an uppercase scan hash (seq 9), re-signed',
+    make: () =>
+      withPaper('export', [8, 9], (seq) => (seq === 8 ? { clerks: ['clerk-1', 'clerk-1'] } : { scan_sha256: 'AB'.repeat(32) })),
+    fails: ['V9'],
+    seqs: { V9: [8, 9] },
+  },
+  {
+    // D's refused ballot (seq 7, party p4 had voted at seq 5) counted as a paper ballot under
+    // "final": a second ballot in the box, and a recount that no longer matches the tally.
+    name: 'a refused ballot turned into a counted paper ballot (seq 7, final), re-signed',
+    make: () => withPaper('export', [7], () => ({ reason: undefined, choice: 'no' })),
+    fails: ['V9', 'V10'],
+    seqs: { V9: [7], V10: [15] },
+  },
+];
 for (const resealed of [false, true]) {
   const tag = resealed ? ', SHA256SUMS recomputed' : '';
   const v0 = resealed ? [] : ['V0'];
@@ -444,6 +497,18 @@ suite(title, () => {
     }
     expect(runs[2]!.java.stdout).toMatch(/^V11 ok$/m);
     expect(runs[2]!.ts.stdout).toBe(readFileSync(path.join(SAMPLE, 'sealed/expected.txt'), 'utf8'));
+  });
+
+  it('both pass exports with paper ballots: open (seq 8, 9 on paper) and sealed (seq 7, 8 and the replacing seq 15 on paper)', async () => {
+    const open = withPaper('export', [8, 9]);
+    const sealed = withPaper('sealed/export', [7, 8, 15]);
+    expect(entriesOf(sealed).filter((l) => l.includes('"type":"paper_ballot"'))).toHaveLength(3);
+    const runs = await Promise.all([both(open), both(sealed), both(sealed, ['--openings', path.join(SAMPLE, 'sealed/openings.jsonl')])]);
+    for (const r of runs) {
+      expectAgreement(r);
+      expect(r.ts.code, r.ts.stdout).toBe(0);
+    }
+    expect(runs[2]!.java.stdout).toMatch(/^V11 ok$/m);
   });
 
   it.each(TAMPERED)('agree on a tampered export: $name', async (c) => {

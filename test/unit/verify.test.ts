@@ -66,6 +66,11 @@ const MATTERS = [
 type Event =
   | { t: 'ballot'; matter: string; party: string; choice: string; nonce?: string }
   | { t: 'rejected'; matter: string; party: string; reason: string; nonce?: string }
+  /**
+   * A paper ballot entered by two clerks (a `paper_ballot` entry, or with `reason` a refused one:
+   * `ballot_rejected`, channel paper); `fields` overrides body fields (undefined drops one).
+   */
+  | { t: 'paper'; matter: string; party: string; choice: string; nonce?: string; reason?: string; fields?: Record<string, Json | undefined> }
   | { t: 'supersede'; matter: string; party: string }
   | { t: 'raw'; type: EntryType; body: Record<string, Json> };
 
@@ -98,6 +103,8 @@ interface BuildOptions {
   noManifestKey?: boolean;
   /** More keys for keys.txt, after the log key (the deployment's other keys). */
   extraKeys?: Key[];
+  /** The manifest's `window` (default: 2025-05-26 to 2025-06-05). */
+  window?: Json;
 }
 
 interface Built {
@@ -112,7 +119,28 @@ interface Built {
   seqs: { ballots: number[]; close: number; tally: number };
 }
 
-const rosterPart = (party: string) => ROSTER.find((p) => p.id === party)!.parts[0].partId;
+/** The manifest's window end; paper ballots must be received by then. */
+const CLOSES_AT = '2025-06-05T00:00:00.000Z';
+const SCAN = 'ab'.repeat(32);
+
+/** The body of a paper ballot as enterPaperBallot writes it (before choice or commit). */
+function paperBody(ev: Extract<Event, { t: 'paper' }>, nonce: string): Record<string, Json> {
+  const body: Record<string, Json | undefined> = {
+    matter: ev.matter,
+    party: ev.party,
+    weights: weightsOf(ev.party),
+    channel: 'paper',
+    nonce,
+    clerks: ['clerk-a', 'clerk-b'],
+    scan_sha256: SCAN,
+    received_at: '2025-06-01T07:30:00.000Z',
+    ...ev.fields,
+  };
+  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) as Record<string, Json>;
+}
+
+/** A party's first part; a party outside the roster gets a part no roster holds (the engine rejects it). */
+const rosterPart = (party: string) => ROSTER.find((p) => p.id === party)?.parts[0].partId ?? `not-in-roster-${party}`;
 const weightsOf = (party: string) => ({ area_cents: ROSTER.find((p) => p.id === party)?.areaCents ?? 1, heads: 1 });
 
 /** The engine's results for the ballots in `texts`, as closeVote computes them. */
@@ -132,8 +160,8 @@ function tallyResults(texts: string[], rules: EstateRules, choices: Map<number, 
       options: m.kind === 'options' ? m.options.map((o) => o.key) : null,
     });
     const ballots: BallotInput[] = entries
-      .filter((e) => e.type === 'ballot' && e.matter === m.key)
-      .map((e) => ({ seq: e.seq as number, partId: rosterPart(e.party as string), channel: 'online', choice: choices.get(e.seq as number)! }));
+      .filter((e) => (e.type === 'ballot' || e.type === 'paper_ballot') && e.matter === m.key)
+      .map((e) => ({ seq: e.seq as number, partId: rosterPart(e.party as string), channel: e.type === 'paper_ballot' ? 'paper' : 'online', choice: choices.get(e.seq as number)! }));
     results[m.key] = toContractJson(tally(electorate, ballots, tr), tr) as unknown as Json;
   }
   return results;
@@ -163,7 +191,7 @@ async function buildExport(opts: BuildOptions = {}): Promise<Built> {
     vote: 'vote-1',
     title: '2025 年第一次业主大会',
     notice_date: '2025-05-10',
-    window: { opens_at: '2025-05-26T00:00:00.000Z', closes_at: '2025-06-05T00:00:00.000Z' },
+    window: opts.window === undefined ? { opens_at: '2025-05-26T00:00:00.000Z', closes_at: CLOSES_AT } : opts.window,
     scope: null,
     rules: rules as unknown as Json,
     matters: MATTERS.map((m) => ({ key: m.key, title: m.title, category: m.category, kind: m.kind, options: m.options.map((o) => ({ key: o.key, name: o.name, color_hex: null, color_code: null })) })),
@@ -182,6 +210,20 @@ async function buildExport(opts: BuildOptions = {}): Promise<Built> {
   for (const ev of opts.events ?? DEFAULT_EVENTS) {
     if (ev.t === 'raw') {
       log.add(ev.type, ev.body);
+      continue;
+    }
+    if (ev.t === 'paper') {
+      const body = paperBody(ev, ev.nonce ?? `pair-${++nonce}`);
+      if (ev.reason !== undefined) {
+        log.add('ballot_rejected', { ...body, reason: ev.reason });
+        continue;
+      }
+      const salt = toBase64(randomBytes(32));
+      const seq = log.add('paper_ballot', sealed ? { ...body, commit: commitment(ORIGIN, ev.matter, ev.party, ev.choice, salt) } : { ...body, choice: ev.choice });
+      if (sealed) openings.push(canonicalize({ seq, matter: ev.matter, party: ev.party, choice: ev.choice, salt }));
+      choices.set(seq, ev.choice);
+      ballots.push(seq);
+      lastBallot.set(`${ev.matter}/${ev.party}`, seq);
       continue;
     }
     const base = { matter: ev.matter, party: ev.party, weights: weightsOf(ev.party), channel: 'online', nonce: (ev.t === 'supersede' ? undefined : ev.nonce) ?? `nonce-${++nonce}`, token: `tok-${ev.party}` };
@@ -749,6 +791,211 @@ describe('verifyExport: attacks are caught by the step that should catch them', 
     const r2 = await verifyExport(junk, { openings: utf8.encode('{}\n'), receipt: utf8.encode('garbage') });
     expect(r2.ok).toBe(false);
     expect(failed(r2)).toEqual(expect.arrayContaining(['V0', 'V1', 'V2', 'V5', 'V6', 'V8']));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Paper ballots (paper_ballot entries), counted like online ballots.
+
+/** p4 and p5 vote on paper (one clerks' pair per party, covering both matters); the others online. */
+const PAPER_EVENTS: Event[] = DEFAULT_EVENTS.map((e) =>
+  e.t === 'ballot' && (e.party === 'p4' || e.party === 'p5') ? { t: 'paper', matter: e.matter, party: e.party, choice: e.choice, nonce: `pair-${e.party}` } : e,
+);
+
+/** DEFAULT_EVENTS with p5's m1 ballot on paper, its body changed by `fields`. */
+const onePaper = (fields: Record<string, Json | undefined> = {}): Event[] =>
+  DEFAULT_EVENTS.map((e) => (e.t === 'ballot' && e.party === 'p5' && e.matter === 'm1' ? { t: 'paper', matter: 'm1', party: 'p5', choice: e.choice, fields } : e));
+
+const paperSeqs = (built: Built) => built.texts.flatMap((t, seq) => (t.includes('"type":"paper_ballot"') ? [seq] : []));
+
+describe('verifyExport: paper ballots', () => {
+  it('counts paper ballots exactly like online ones (open mode)', async () => {
+    const built = await buildExport({ events: PAPER_EVENTS });
+    const seqs = paperSeqs(built);
+    expect(seqs).toHaveLength(4);
+    const report = await verifyExport(built.files);
+    expect(explain(report)).toBe('');
+    // The same choices cast online give the same result.
+    const online = await verifyExport((await buildExport()).files);
+    expect(report.recount?.matters).toEqual(online.recount?.matters);
+    expect(report.recount?.matters.m1).toMatchObject({ outcome: 'passed', participation: { parties: 5 } });
+
+    const entry = JSON.parse(built.texts[seqs[0]]) as Record<string, Json>;
+    expect(entry).toMatchObject({ type: 'paper_ballot', channel: 'paper', nonce: 'pair-p4', clerks: ['clerk-a', 'clerk-b'], scan_sha256: SCAN, received_at: '2025-06-01T07:30:00.000Z', choice: 'yes' });
+    expect(entry).not.toHaveProperty('token');
+    // One paper submission covers both matters with one nonce: no replay.
+    expect((JSON.parse(built.texts[seqs[1]]) as { nonce: string }).nonce).toBe('pair-p4');
+  });
+
+  it('counts sealed paper ballots: weights only without openings, in full with them (V11 opens them)', async () => {
+    const built = await buildExport({ secrecy: 'sealed', events: PAPER_EVENTS });
+    expect(paperSeqs(built).every((seq) => !built.texts[seq].includes('"choice"') && built.texts[seq].includes('"commit"'))).toBe(true);
+    const blind = await verifyExport(built.files);
+    expect(explain(blind)).toBe('');
+    expect(blind.recount?.mode).toBe('weights_only');
+    expect(blind.recount?.matters.m1).toMatchObject({ counted_ballots: { parties: 5 } });
+    const opened = await verifyExport(built.files, { openings: built.openings! });
+    expect(explain(opened)).toBe('');
+    expect(opened.recount?.mode).toBe('full');
+    expect(opened.recount?.matters.m1).toMatchObject({ outcome: 'passed', yes: { parties: 3 } });
+
+    // An opening of a paper ballot that names another choice → V11 names it.
+    const k = paperSeqs(built)[1]; // p4's m2 paper ballot, choice A
+    const lines = new TextDecoder().decode(built.openings!).split('\n');
+    const i = lines.findIndex((l) => l.includes(`"seq":${k}}`));
+    lines[i] = lines[i].replace('"choice":"A"', '"choice":"B"');
+    const bad = await verifyExport(built.files, { openings: utf8.encode(lines.join('\n')) });
+    expect(failed(bad)).toEqual(['V10', 'V11']);
+    expect(step(bad, 'V11').failingSeqs).toEqual([k]);
+    // Leaving it out is caught as well.
+    const without = await verifyExport(built.files, { openings: utf8.encode(lines.filter((_, j) => j !== i).join('\n')) });
+    expect(step(without, 'V11')).toMatchObject({ ok: false, failingSeqs: [k] });
+    expect(step(without, 'V11').details[0]).toBe(`seq ${k}: no opening for this sealed ballot`);
+  });
+
+  it('under last_counts a paper ballot replaces an online one (and back) when the earlier is marked superseded', async () => {
+    const events: Event[] = [
+      ...DEFAULT_EVENTS,
+      { t: 'supersede', matter: 'm1', party: 'p3' },
+      { t: 'paper', matter: 'm1', party: 'p3', choice: 'yes' },
+      { t: 'supersede', matter: 'm1', party: 'p3' },
+      { t: 'ballot', matter: 'm1', party: 'p3', choice: 'abstain' },
+    ];
+    for (const secrecy of ['open', 'sealed'] as const) {
+      const built = await buildExport({ revision: 'last_counts', secrecy, events });
+      const report = await verifyExport(built.files, built.openings ? { openings: built.openings } : {});
+      expect(explain(report), secrecy).toBe('');
+      expect(report.recount?.matters.m1).toMatchObject({ yes: { parties: 3 }, abstain: { parties: 2 } });
+    }
+    // Without the marker, the paper ballot is an unmarked replacement.
+    const unmarked = await buildExport({ revision: 'last_counts', events: [...DEFAULT_EVENTS, { t: 'paper', matter: 'm1', party: 'p3', choice: 'yes' }] });
+    const r = await verifyExport(unmarked.files);
+    expect(failed(r)).toEqual(['V9']);
+    expect(step(r, 'V9').failingSeqs).toEqual(paperSeqs(unmarked));
+    expect(step(r, 'V9').details[0]).toMatch(/a second ballot of party p3 on matter m1 without marking seq \d+ superseded/);
+  });
+
+  it('under final, a paper ballot after the party voted online is a V9 failure as paper_ballot, fine as ballot_rejected', async () => {
+    const late: Event = { t: 'paper', matter: 'm1', party: 'p2', choice: 'no' };
+    for (const secrecy of ['open', 'sealed'] as const) {
+      const built = await buildExport({ secrecy, events: [...DEFAULT_EVENTS, late] });
+      const [seq] = paperSeqs(built);
+      const first = built.seqs.ballots[2]; // p2's online m1 ballot
+      const report = await verifyExport(built.files, built.openings ? { openings: built.openings } : {});
+      expect(failed(report), secrecy).toEqual(['V9']);
+      expect(step(report, 'V9').failingSeqs).toEqual([seq]);
+      expect(step(report, 'V9').details).toEqual([`seq ${seq}: a second ballot of party p2 on matter m1 (the first is seq ${first}); under "final" only one may be in the box`]);
+      // The engine refuses it too (first valid ballot wins), as the logged tally says.
+      const m1 = report.recount?.matters.m1 as { rejected_ballots: unknown[] } | undefined;
+      if (secrecy === 'open') expect(m1?.rejected_ballots).toEqual([{ seq, reason: 'party already voted' }]);
+    }
+
+    // What the box writes instead: a refused paper ballot, with its clerks and scan, no token.
+    const refused = await buildExport({ events: [...DEFAULT_EVENTS, { ...late, reason: 'party already voted' }] });
+    expect(explain(await verifyExport(refused.files))).toBe('');
+    const entry = JSON.parse(refused.texts[refused.seqs.close - 1]) as Record<string, Json>;
+    expect(entry).toMatchObject({ type: 'ballot_rejected', channel: 'paper', reason: 'party already voted', clerks: ['clerk-a', 'clerk-b'], scan_sha256: SCAN });
+    expect(entry).not.toHaveProperty('token');
+    expect(entry).not.toHaveProperty('choice');
+
+    // The other way round: an online ballot after a paper one.
+    const paperFirst = await buildExport({ events: [...onePaper(), { t: 'ballot', matter: 'm1', party: 'p5', choice: 'yes' }] });
+    const r = await verifyExport(paperFirst.files);
+    expect(failed(r)).toEqual(['V9']);
+    expect(step(r, 'V9').failingSeqs).toEqual([paperFirst.seqs.ballots[paperFirst.seqs.ballots.length - 1]]);
+  });
+
+  it('a paper ballot replaying a nonce (of an online or a paper ballot) on the same matter → V9 names both', async () => {
+    const built = await buildExport({ revision: 'last_counts', events: [...DEFAULT_EVENTS, { t: 'supersede', matter: 'm1', party: 'p2' }, { t: 'paper', matter: 'm1', party: 'p2', choice: 'no', nonce: 'nonce-3' }] });
+    const first = built.seqs.ballots[2];
+    expect((JSON.parse(built.texts[first]) as { nonce: string }).nonce).toBe('nonce-3');
+    const report = await verifyExport(built.files);
+    expect(failed(report)).toEqual(['V9']);
+    expect(step(report, 'V9').failingSeqs).toEqual([first, ...paperSeqs(built)]);
+    expect(step(report, 'V9').details[0]).toMatch(/replays seq \d+ \(the same nonce "nonce-3" on matter m1\)/);
+  });
+
+  it.each<[string, Record<string, Json | undefined>, RegExp]>([
+    ['entered by one clerk', { clerks: ['clerk-a'] }, /two different clerks/],
+    ['entered twice by the same clerk', { clerks: ['clerk-a', 'clerk-a'] }, /two different clerks/],
+    ['with a blank clerk id', { clerks: ['clerk-a', ' '] }, /two different clerks/],
+    ['without clerks', { clerks: undefined }, /"clerks"/],
+    ['with a bad scan hash (63 digits)', { scan_sha256: SCAN.slice(1) }, /scan_sha256 .* 64 lowercase hex/],
+    ['with a scan hash in uppercase', { scan_sha256: SCAN.toUpperCase() }, /scan_sha256 .* 64 lowercase hex/],
+    ['with a scan hash that is not hex', { scan_sha256: 'z'.repeat(64) }, /scan_sha256/],
+    ['without a scan hash', { scan_sha256: undefined }, /scan_sha256/],
+    ['received after the close', { received_at: '2025-06-05T00:00:00.001Z' }, /received at 2025-06-05T00:00:00\.001Z, after the window closed at 2025-06-05T00:00:00\.000Z/],
+    ['received after the close (Beijing time)', { received_at: '2025-06-05T08:00:01+08:00' }, /after the window closed/],
+    ['received on an impossible date', { received_at: '2025-02-29T07:30:00.000Z' }, /received_at .* is not a time/],
+    ['with received_at not in RFC 3339 form', { received_at: '2025-06-01 07:30' }, /received_at .* is not a time/],
+    ['without received_at', { received_at: undefined }, /received_at undefined is not a time/],
+    ['on channel "online"', { channel: 'online' }, /channel "paper"/],
+    ['without a nonce', { nonce: undefined }, /needs party, weights, channel "paper" and nonce/],
+  ])('a paper ballot %s → V9 names it', async (_name, fields, message) => {
+    const built = await buildExport({ events: onePaper(fields) });
+    const [seq] = paperSeqs(built);
+    const report = await verifyExport(built.files);
+    expect(failed(report)).toEqual(['V9']);
+    expect(step(report, 'V9').failingSeqs).toEqual([seq]);
+    expect(step(report, 'V9').details.join(' | ')).toMatch(message);
+    expect(step(report, 'V9').details.join(' | ')).toMatch(new RegExp(`^seq ${seq}: `));
+  });
+
+  it('accepts received_at up to the window end, in any offset, and a refused paper ballot received late', async () => {
+    for (const received_at of [CLOSES_AT, '2025-06-05T07:59:59.999999999+08:00', '2025-06-04T23:59:59Z', '2025-06-04T20:00:00-04:00']) {
+      expect(explain(await verifyExport((await buildExport({ events: onePaper({ received_at }) })).files)), received_at).toBe('');
+    }
+    // A letter received late is refused by the box (ballot_rejected); that record is fine.
+    const late: Event = { t: 'paper', matter: 'm1', party: 'p5', choice: 'yes', reason: 'received after the voting window', fields: { received_at: '2025-06-06T02:00:00.000Z' } };
+    const built = await buildExport({ events: [...DEFAULT_EVENTS.filter((e) => !(e.t === 'ballot' && e.party === 'p5' && e.matter === 'm1')), late] });
+    expect(explain(await verifyExport(built.files))).toBe('');
+  });
+
+  it('a manifest without window.closes_at: paper ballots cannot be checked → V9; online-only votes are unaffected', async () => {
+    const built = await buildExport({ events: PAPER_EVENTS, window: null });
+    const report = await verifyExport(built.files);
+    expect(failed(report)).toEqual(['V9']);
+    expect(step(report, 'V9').failingSeqs).toEqual(paperSeqs(built));
+    expect(step(report, 'V9').details[0]).toMatch(/window\.closes_at null is not a time/);
+    expect(explain(await verifyExport((await buildExport({ window: null })).files))).toBe('');
+    const odd = await buildExport({ events: PAPER_EVENTS, window: { opens_at: '2025-05-26T00:00:00.000Z', closes_at: '5 June 2025' } });
+    expect(step(await verifyExport(odd.files), 'V9').failingSeqs).toEqual(paperSeqs(odd));
+  });
+
+  it('paper ballots must match the roster like online ones → V8', async () => {
+    const inflated = await buildExport({ events: onePaper({ weights: { area_cents: 99_999, heads: 1 } }) });
+    const r1 = await verifyExport(inflated.files);
+    expect(failed(r1)).toEqual(['V8']);
+    expect(step(r1, 'V8').failingSeqs).toEqual(paperSeqs(inflated));
+
+    const noWeights = await buildExport({ events: onePaper({ weights: undefined }) });
+    const r2 = await verifyExport(noWeights.files);
+    expect(failed(r2)).toEqual(['V8', 'V9']);
+    expect(step(r2, 'V8').details).toEqual([`seq ${paperSeqs(noWeights)[0]}: a paper_ballot entry without weights`]);
+
+    // A party outside the roster: V8, and the engine rejects it (`unknown part`).
+    const stranger = await buildExport({ events: [...DEFAULT_EVENTS, { t: 'paper', matter: 'm1', party: 'p9', choice: 'yes', fields: { weights: { area_cents: 1, heads: 1 } } }] });
+    const r3 = await verifyExport(stranger.files);
+    expect(failed(r3)).toEqual(['V8']);
+    expect(step(r3, 'V8')).toMatchObject({ ok: false, failingSeqs: paperSeqs(stranger) });
+    expect((r3.recount?.matters.m1 as { rejected_ballots: unknown[] }).rejected_ballots).toEqual([{ seq: paperSeqs(stranger)[0], reason: 'unknown part' }]);
+  });
+
+  it('a paper ballot after close, or on a matter not in the manifest → V9', async () => {
+    const built = await buildExport({ events: PAPER_EVENTS });
+    const texts = textsOf(built.files);
+    const k = paperSeqs(built)[0];
+    texts.splice(built.seqs.close + 1, 0, canonicalize({ ...(JSON.parse(texts[k]) as Record<string, Json>), nonce: 'pair-late' }));
+    const chained = rechain(texts, built.seqs.close + 1);
+    setEntries(built.files, chained);
+    await resign(built.files, chained, built.key);
+    const report = await verifyExport(resum(built.files));
+    expect(step(report, 'V9').details.join(' ')).toMatch(new RegExp(`seq ${built.seqs.close + 1}: a paper_ballot after the close at seq ${built.seqs.close}`));
+
+    const other = await buildExport({ events: [...DEFAULT_EVENTS, { t: 'paper', matter: 'm9', party: 'p1', choice: 'yes' }] });
+    const r2 = await verifyExport(other.files);
+    expect(failed(r2)).toEqual(['V9']);
+    expect(step(r2, 'V9').details).toEqual([`seq ${paperSeqs(other)[0]}: matter "m9" is not a matter of this vote`]);
   });
 });
 

@@ -118,6 +118,13 @@ const isStr = (v: unknown): v is string => typeof v === 'string';
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const show = (v: unknown) => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v) ?? String(v));
 
+/**
+ * Entry types that put a ballot into the box: an online `ballot` and a clerk-entered
+ * `paper_ballot` count alike (roster, revision rule, replays, recount, openings).
+ */
+const COUNTED_TYPES = new Set(['ballot', 'paper_ballot']);
+const isCounted = (e: Obj | null | undefined): boolean => !!e && isStr(e.type) && COUNTED_TYPES.has(e.type);
+
 class Step implements VerifyStep {
   ok = true;
   skipped?: boolean;
@@ -178,6 +185,46 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** An instant, exactly: seconds since 1970-01-01T00:00:00Z and nanoseconds within the second. */
+interface Instant {
+  sec: number;
+  nano: number;
+}
+
+/** RFC 3339 date-time (docs/ledger.md §1): `YYYY-MM-DDTHH:MM:SS[.fraction]` then `Z` or `±HH:MM`. */
+const TIME = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?:(Z)|([+-])([0-9]{2}):([0-9]{2}))$/;
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+/** Parses a time of the §1 form with valid fields (no leap second), or null. */
+export function parseInstant(text: string): Instant | null {
+  const m = TIME.exec(text);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  if (mo < 1 || mo > 12 || d < 1 || d > monthDays[mo - 1]! || h > 23 || mi > 59 || s > 59) return null;
+  let offset = 0;
+  if (!m[8]) {
+    const oh = Number(m[10]);
+    const om = Number(m[11]);
+    if (oh > 23 || om > 59) return null;
+    offset = (m[9] === '-' ? -1 : 1) * (oh * 3600 + om * 60);
+  }
+  const nano = m[7] ? Number(m[7].padEnd(9, '0')) : 0;
+  return { sec: daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset, nano };
+}
+
+const compareInstants = (a: Instant, b: Instant) => a.sec - b.sec || a.nano - b.nano;
 
 /** One line of entries.jsonl. */
 interface Line {
@@ -609,7 +656,7 @@ export async function verifyExport(files: ReadonlyMap<string, Uint8Array>, opts:
         if (!isObj(w) || w.area_cents !== party.area_cents || w.heads !== party.heads || Object.keys(w).length !== 2) {
           s.V8.fail(`seq ${l.seq}: weights ${show(w)} differ from the roster's ${party.party} (area_cents ${party.area_cents}, heads ${party.heads})`, [l.seq]);
         }
-      } else if (e.type === 'ballot' || e.type === 'ballot_rejected') {
+      } else if (e.type === 'ballot' || e.type === 'paper_ballot' || e.type === 'ballot_rejected') {
         s.V8.fail(`seq ${l.seq}: a ${e.type} entry without weights`, [l.seq]);
       }
     }
@@ -769,8 +816,12 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
   const byVoter = new Map<string, number[]>();
   const supersedes = new Map<number, number>(); // superseded ballot seq → marker seq
   const markers: Line[] = [];
-  // matter + nonce → the first ballot with them: a second one is a replayed submission.
+  // matter + nonce → the first ballot (online or paper) with them: a second one is a replay.
   const byNonce = new Map<string, number>();
+  // Paper ballots must have been received by the end of the window the manifest fixed.
+  const win = manifest.raw.window;
+  const closesText = isObj(win) && isStr(win.closes_at) ? win.closes_at : null;
+  const closesAt = closesText === null ? null : parseInstant(closesText);
 
   for (const l of lines) {
     const e = l.entry;
@@ -783,7 +834,7 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
     }
     if (!BALLOT_EVENT_TYPES.has(e.type)) continue;
     if (closeSeq !== null) step.fail(`${at}: a ${e.type} after the close at seq ${closeSeq}`, [l.seq]);
-    if ((e.type === 'ballot' || e.type === 'ballot_rejected' || e.type === 'ballot_superseded') && !(isStr(e.matter) && matterKeys.has(e.matter))) {
+    if ((isCounted(e) || e.type === 'ballot_rejected' || e.type === 'ballot_superseded') && !(isStr(e.matter) && matterKeys.has(e.matter))) {
       step.fail(`${at}: matter ${show(e.matter)} is not a matter of this vote`, [l.seq]);
       continue;
     }
@@ -795,9 +846,15 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
       markers.push(l);
       continue;
     }
-    if (e.type !== 'ballot') continue;
-    const shapeOk = isStr(e.party) && isObj(e.weights) && isStr(e.channel) && isStr(e.nonce) && isStr(e.token);
-    if (!shapeOk) step.fail(`${at}: a ballot needs party, weights, channel, nonce and token`, [l.seq]);
+    if (!isCounted(e)) continue;
+    if (e.type === 'paper_ballot') {
+      const shapeOk = isStr(e.party) && isObj(e.weights) && e.channel === 'paper' && isStr(e.nonce);
+      if (!shapeOk) step.fail(`${at}: a paper ballot needs party, weights, channel "paper" and nonce`, [l.seq]);
+      checkPaper(step, l, closesText, closesAt);
+    } else {
+      const shapeOk = isStr(e.party) && isObj(e.weights) && isStr(e.channel) && isStr(e.nonce) && isStr(e.token);
+      if (!shapeOk) step.fail(`${at}: a ballot needs party, weights, channel, nonce and token`, [l.seq]);
+    }
     if (sealed) {
       const c = isStr(e.commit) ? decodeBase64Strict(e.commit) : null;
       if ('choice' in e) step.fail(`${at}: sealed mode, yet the ballot shows its choice`, [l.seq]);
@@ -807,8 +864,8 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
       if (!isStr(e.choice)) step.fail(`${at}: open mode needs the choice`, [l.seq]);
     }
     // One submission writes one ballot per matter, all with its nonce; the box refuses a nonce it
-    // has seen (ballot_rejected, "replayed submission"). Two ballots with one nonce on one matter
-    // are therefore a replay that was counted, whatever the revision rule.
+    // has seen (ballot_rejected, "replayed submission"). Two ballots (online or paper) with one
+    // nonce on one matter are therefore a replay that was counted, whatever the revision rule.
     if (isStr(e.nonce)) {
       const key = `${e.matter as string}\u0000${e.nonce}`;
       const first = byNonce.get(key);
@@ -839,7 +896,7 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
     const e = m.entry!;
     const target = e.superseded_seq;
     const t = isCount(target) && target < lines.length ? lines[target].entry : null;
-    if (!t || t.type !== 'ballot' || t.matter !== e.matter || t.party !== e.party || (target as number) >= m.seq) {
+    if (!t || !isCounted(t) || t.matter !== e.matter || t.party !== e.party || (target as number) >= m.seq) {
       step.fail(`seq ${m.seq}: superseded_seq ${show(target)} is not an earlier ballot of party ${show(e.party)} on matter ${show(e.matter)}`, [m.seq]);
       continue;
     }
@@ -857,6 +914,28 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
       if (marker === undefined) step.fail(`seq ${next}: a second ballot of ${describe(voter)} without marking seq ${seq} superseded`, [next]);
       else if (marker > next) step.fail(`seq ${marker}: marks seq ${seq} superseded only after its replacement seq ${next}`, [marker]);
     });
+  }
+}
+
+/**
+ * What a `paper_ballot` carries besides a ballot's fields: the two clerks who entered it
+ * independently, the SHA-256 of the signed paper's scan, and when it was received — not after
+ * the window's end fixed in the manifest (a letter received later is refused, not counted).
+ */
+function checkPaper(step: Step, l: Line, closesText: string | null, closesAt: Instant | null): void {
+  const e = l.entry!;
+  const at = `seq ${l.seq}`;
+  const clerks = e.clerks;
+  const clerksOk = Array.isArray(clerks) && clerks.length === 2 && clerks.every((c) => isStr(c) && c.trim() !== '') && clerks[0] !== clerks[1];
+  if (!clerksOk) step.fail(`${at}: a paper ballot needs "clerks": the ids of the two different clerks who entered it, not ${show(clerks)}`, [l.seq]);
+  if (!(isStr(e.scan_sha256) && /^[0-9a-f]{64}$/.test(e.scan_sha256))) {
+    step.fail(`${at}: scan_sha256 ${show(e.scan_sha256)} is not a SHA-256 in 64 lowercase hex digits`, [l.seq]);
+  }
+  const received = isStr(e.received_at) ? parseInstant(e.received_at) : null;
+  if (received === null) step.fail(`${at}: received_at ${show(e.received_at)} is not a time (YYYY-MM-DDTHH:MM:SS[.fff] and Z or ±HH:MM)`, [l.seq]);
+  else if (closesAt === null) step.fail(`${at}: cannot check when the paper ballot was received: the manifest's window.closes_at ${show(closesText)} is not a time`, [l.seq]);
+  else if (compareInstants(received, closesAt) > 0) {
+    step.fail(`${at}: a paper ballot received at ${e.received_at as string}, after the window closed at ${closesText as string}: it must be refused, not counted`, [l.seq]);
   }
 }
 
@@ -885,7 +964,7 @@ function checkOpenings(step: Step, bytes: Uint8Array, lines: Line[], opened: Map
     }
     seen.add(seq);
     const e = seq < lines.length ? lines[seq].entry : null;
-    if (!e || e.type !== 'ballot' || !isStr(e.commit)) {
+    if (!e || !isCounted(e) || !isStr(e.commit)) {
       step.fail(`seq ${seq}: ${where} opens an entry that is not a sealed ballot`, [seq]);
       continue;
     }
@@ -905,7 +984,7 @@ function checkOpenings(step: Step, bytes: Uint8Array, lines: Line[], opened: Map
     opened.set(seq, o.choice);
   }
   for (const l of lines) {
-    if (l.entry?.type === 'ballot' && isStr(l.entry.commit) && !seen.has(l.seq)) step.fail(`seq ${l.seq}: no opening for this sealed ballot`, [l.seq]);
+    if (l.entry && isCounted(l.entry) && isStr(l.entry.commit) && !seen.has(l.seq)) step.fail(`seq ${l.seq}: no opening for this sealed ballot`, [l.seq]);
   }
 }
 
@@ -960,7 +1039,8 @@ function checkTally(
   const sealed = manifest.rules.secrecy === 'sealed';
   const full = !sealed || openings !== null;
   const rosterById = new Map(roster.map((p) => [p.party, p]));
-  const ballots = lines.filter((l) => l.entry?.type === 'ballot' && isStr(l.entry.matter));
+  // Online and paper ballots go into one box, in seq order (§10.1).
+  const ballots = lines.filter((l) => l.entry && isCounted(l.entry) && isStr(l.entry.matter));
 
   if (sealed && openings) {
     const missing = ballots.filter((l) => !openings.has(l.seq)).map((l) => l.seq);
@@ -987,7 +1067,8 @@ function checkTally(
       const choice = !sealed ? e.choice : openings ? openings.get(l.seq) : 'abstain';
       if (!isStr(choice)) continue;
       // Without openings the choice is a placeholder every matter accepts: turnout only.
-      input.push({ seq: l.seq, partId, channel: (isStr(e.channel) ? e.channel : 'online') as BallotInput['channel'], choice });
+      const channel = e.type === 'paper_ballot' ? 'paper' : isStr(e.channel) ? e.channel : 'online';
+      input.push({ seq: l.seq, partId, channel: channel as BallotInput['channel'], choice });
     }
     try {
       const result = tally(electorate, input, rules, servedParts);
