@@ -4,6 +4,7 @@ import enUS from 'vant/es/locale/lang/en-US';
 import zhCN from 'vant/es/locale/lang/zh-CN';
 import { enConsult, zhConsult } from './i18n-consult.ts';
 import { enCouncil, zhCouncil } from './i18n-council.ts';
+import { enPaper, zhPaper } from './i18n-paper.ts';
 
 /** Chinese first: most owners read Chinese; English is a switch in the header. */
 export type Lang = 'zh' | 'en';
@@ -549,6 +550,7 @@ const zh = {
   'notFound.title': '找不到这个页面',
   ...zhConsult,
   ...zhCouncil,
+  ...zhPaper,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -1093,6 +1095,7 @@ const en: Record<MessageKey, string> = {
   'notFound.title': 'Page not found',
   ...enConsult,
   ...enCouncil,
+  ...enPaper,
 };
 
 const DICTS: Record<Lang, Record<MessageKey, string>> = { zh, en };

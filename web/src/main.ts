@@ -18,6 +18,7 @@ defineRoutes([
   { name: 'vote-new', path: '/estates/:id/votes/new', component: () => import('./pages/VoteNew.vue') },
   { name: 'vote', path: '/estates/:id/votes/:voteId', component: () => import('./pages/Vote.vue') },
   { name: 'vote-result', path: '/estates/:id/votes/:voteId/result', component: () => import('./pages/VoteResult.vue') },
+  { name: 'vote-paper', path: '/estates/:id/votes/:voteId/paper', component: () => import('./pages/PaperEntry.vue') },
   { name: 'vote-announcement', path: '/estates/:id/votes/:voteId/announcement', component: () => import('./pages/VoteAnnouncement.vue') },
   // Checking receipts and ledgers runs in the browser: a saved receipt or an export can be checked
   // without a session (fetching them from the server needs one).

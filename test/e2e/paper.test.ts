@@ -1,0 +1,304 @@
+/**
+ * The clerks' paper-ballot entry screen in real Chromium against a real server (PGlite, or
+ * PostgreSQL with DATABASE_URL) at a phone-sized viewport. The demo has one clerk; the organizer
+ * invites a second. Clerk 1 opens the screen from the open vote, enters a letter for a demo owner's
+ * house number (the scan is hashed in the browser) → "waiting for a second entry"; clerk 2 enters
+ * the same letter (pasting the hash) → "counted"; then the two disagree on another house number →
+ * both entries flagged in red, nothing counted. A service (送达) record is made for a house number. Screenshots go to test-results/paper-*.png.
+ *
+ * Needs web/dist and Chromium at /usr/bin/chromium (or LINLI_CHROMIUM). Without Chromium the suite
+ * is skipped, unless LINLI_REQUIRE_BROWSER=1, where it fails.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../../scripts/demo/seed.ts';
+import { readEnv } from '../../src/env.ts';
+import { freshPostgresDatabase } from '../support/db.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const WEB_INDEX = path.join(ROOT, 'web/dist/index.html');
+const SHOTS = path.join(ROOT, 'test-results');
+const CHROMIUM = process.env.LINLI_CHROMIUM ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const REQUIRE_BROWSER = process.env.LINLI_REQUIRE_BROWSER === '1';
+
+const suite = HAVE_CHROMIUM || REQUIRE_BROWSER ? describe : describe.skip;
+const title = HAVE_CHROMIUM ? `paper ballot entry in Chromium (390×844 phone) on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}` : REQUIRE_BROWSER ? 'paper ballot entry in Chromium (required)' : `browser (skipped: ${CHROMIUM} not found)`;
+
+if (!HAVE_CHROMIUM && !REQUIRE_BROWSER) {
+  console.warn(`[paper.test] browser journeys skipped: ${CHROMIUM} not found (set LINLI_CHROMIUM, or LINLI_REQUIRE_BROWSER=1 to fail instead)`);
+}
+
+type Account = { role: string; name: string; code: string; url: string };
+
+/** The value of a datetime-local input showing this instant in Beijing time. */
+function beijingInput(d: Date): string {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false })
+      .formatToParts(d)
+      .map((x) => [x.type, x.value]),
+  ) as Record<string, string>;
+  return `${p.year}-${p.month}-${p.day}T${p.hour === '24' ? '00' : p.hour}:${p.minute}`;
+}
+
+suite(title, () => {
+  let running: RunningServer;
+  let browser: Browser;
+  let dataDir: string;
+  let accounts: Account[];
+  let pg: Awaited<ReturnType<typeof freshPostgresDatabase>> = null;
+  let estateId: string;
+  const contexts: BrowserContext[] = [];
+  const problems = new Map<Page, string[]>();
+
+  let clerk1: Page;
+  let clerk2: Page;
+  let voteId = '';
+  let optionKey = '';
+  let roster: { party: string; parts: { partId: string }[] }[] = [];
+  let matchPart = '';
+  let mismatchPart = '';
+  // The same letter for both clerks: its scan and when it was received.
+  const scan = Buffer.from('%PDF-1.4 paper ballot of the demo — scanned at the management office\n');
+  const scanSha = createHash('sha256').update(scan).digest('hex');
+  const receivedAt = beijingInput(new Date(Date.now() - 5 * 60_000));
+
+  beforeAll(async () => {
+    if (!HAVE_CHROMIUM) throw new Error(`LINLI_REQUIRE_BROWSER=1 but Chromium was not found at ${CHROMIUM} (set LINLI_CHROMIUM to its path)`);
+    if (!existsSync(WEB_INDEX)) throw new Error('web/dist/index.html is missing: build the web client first with `npm run build:web` (`npm test` does this)');
+    mkdirSync(SHOTS, { recursive: true });
+    dataDir = mkdtempSync(path.join(tmpdir(), 'linli-paper-'));
+    pg = await freshPostgresDatabase();
+    running = await startServer(readEnv({ PORT: '0', HOST: '127.0.0.1', LINLI_DATA_DIR: dataDir, LINLI_LOG_LEVEL: 'silent', ...(pg ? { DATABASE_URL: pg.url } : {}) }));
+    const demo = await seedDemo(running.deps);
+    accounts = demo.accounts;
+    estateId = demo.estateId;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await running?.close().catch(() => {});
+    await pg?.drop().catch(() => {});
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const account = (role: string) => {
+    const a = accounts.find((x) => x.role === role);
+    if (!a) throw new Error(`the demo seed has no ${role} account`);
+    return a;
+  };
+
+  async function phone(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, locale: 'zh-CN', isMobile: true, hasTouch: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    const seen: string[] = [];
+    problems.set(page, seen);
+    page.on('console', (m) => {
+      // The refusals the journey provokes (409) are logged by Chromium as failed loads.
+      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) seen.push(m.text());
+    });
+    page.on('pageerror', (e) => seen.push(`uncaught: ${e.message}`));
+    return page;
+  }
+
+  async function signIn(code: string): Promise<Page> {
+    const page = await phone();
+    await page.goto(`${running.url}/join?code=${encodeURIComponent(code)}`);
+    await page.waitForFunction(() => !!localStorage.getItem('linli.token'));
+    await page.waitForURL((u) => u.pathname !== '/join');
+    return page;
+  }
+
+  async function shot(page: Page, name: string) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SHOTS, `paper-${name}.png`), fullPage: true });
+  }
+
+  function expectClean(page: Page) {
+    expect(problems.get(page) ?? [], 'console errors (CSP violations, exceptions)').toEqual([]);
+  }
+
+  async function apiAs<T>(page: Page, method: string, p: string, body?: unknown): Promise<T> {
+    const token = await page.evaluate(() => localStorage.getItem('linli.token'));
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${running.url}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const data = (await res.json()) as T;
+    expect(res.status, `${method} ${p}: ${JSON.stringify(data)}`).toBeLessThan(300);
+    return data;
+  }
+
+  const partyOf = (partId: string) => roster.find((r) => r.parts.some((p) => p.partId === partId))?.party;
+
+  /** Fills the entry form: house number, answers, scan (a file or a pasted hash), time received. */
+  async function enter(page: Page, part: string, m1: string, how: 'file' | 'paste') {
+    await page.getByTestId('paper-form').waitFor();
+    await page.getByTestId('paper-part').fill(part);
+    await page.getByTestId(`paper-choice-m1-${m1}`).click();
+    await page.getByTestId(`paper-choice-m2-${optionKey}`).click();
+    if (how === 'file') {
+      await page.getByTestId('paper-scan-file').setInputFiles({ name: 'ballot-scan.pdf', mimeType: 'application/pdf', buffer: scan });
+      await expect.poll(() => page.getByTestId('paper-scan-hash').inputValue()).toBe(scanSha);
+    } else {
+      await page.getByTestId('paper-scan-hash').fill(scanSha.toUpperCase());
+    }
+    await page.getByTestId('paper-received').fill(receivedAt);
+    await page.getByTestId('paper-review').click();
+    await page.getByTestId('paper-confirm').waitFor();
+    expect(await page.getByTestId('paper-confirm-part').textContent()).toBe(part);
+    expect(await page.getByTestId('paper-confirm-hash').textContent()).toBe(scanSha);
+  }
+
+  async function submitAndRead(page: Page): Promise<{ kind: string | null; text: string }> {
+    await page.getByTestId('paper-submit').click();
+    const result = page.getByTestId('paper-result');
+    await result.waitFor();
+    return { kind: await result.getAttribute('data-kind'), text: (await page.getByTestId('paper-result-text').textContent()) ?? '' };
+  }
+
+  it('(a) clerk 1 opens the entry screen from the open vote and is told what is missing', async () => {
+    clerk1 = await signIn(account('clerk').code);
+    const list = await apiAs<{ votes: { id: string; phase: string }[] }>(clerk1, 'GET', `/api/estates/${estateId}/votes`);
+    voteId = list.votes.find((v) => v.phase === 'open')!.id;
+    const view = await apiAs<{ matters: { key: string; kind: string; options: { key: string }[] }[] }>(clerk1, 'GET', `/api/estates/${estateId}/votes/${voteId}`);
+    expect(view.matters.map((m) => m.key)).toEqual(['m1', 'm2']);
+    optionKey = view.matters[1]!.options[0]!.key;
+    roster = (await apiAs<{ roster: typeof roster }>(clerk1, 'GET', `/api/estates/${estateId}/votes/${voteId}/electorate`)).roster;
+
+    // The demo owners have not voted in the open vote: their house numbers are free.
+    const owners = accounts.filter((a) => a.role === 'owner');
+    const ownerParts: string[] = [];
+    for (const o of owners) {
+      const p = await signIn(o.code);
+      const me = await apiAs<{ parts: { estateId: string; partId: string }[] }>(p, 'GET', '/api/me');
+      ownerParts.push(...me.parts.filter((x) => x.estateId === estateId).map((x) => x.partId));
+    }
+    matchPart = ownerParts[0]!;
+    mismatchPart = ownerParts.find((x) => partyOf(x) !== partyOf(matchPart))!;
+    expect(partyOf(matchPart)).toBeTruthy();
+    expect(mismatchPart).toBeTruthy();
+
+    const page = clerk1;
+    await page.goto(`${running.url}/estates/${estateId}/votes/${voteId}`);
+    await page.getByTestId('paper-link').click();
+    await page.waitForURL((u) => u.pathname === `/estates/${estateId}/votes/${voteId}/paper`);
+    await page.getByTestId('paper-form').waitFor();
+    // Reviewing an empty form lists what is missing.
+    await page.getByTestId('paper-review').click();
+    const missing = (await page.getByTestId('paper-problems').textContent()) ?? '';
+    expect(missing).toContain('请填写房号');
+    expect(missing).toContain('请至少录入一项');
+    expect(missing).toContain('请选择扫描件');
+    // A house number outside the electorate is caught at once.
+    await page.getByTestId('paper-part').fill('99-9-9999');
+    await page.getByTestId('paper-part-unknown').waitFor();
+    // Big answer buttons.
+    expect((await page.getByTestId('paper-choice-m1-yes').boundingBox())!.height).toBeGreaterThanOrEqual(64);
+    await shot(page, 'a-form-problems');
+    expectClean(page);
+  });
+
+  it('(b) clerk 1 enters a letter (scan hashed in the browser): waiting for a second entry', async () => {
+    const page = clerk1;
+    await enter(page, matchPart, 'yes', 'file');
+    expect(await page.getByTestId('paper-confirm-m1').textContent()).toContain('同意');
+    await shot(page, 'b-confirm');
+    const r = await submitAndRead(page);
+    expect(r.kind).toBe('waiting');
+    expect(r.text).toBe('已录入，等待第二位录入员独立录入');
+    const row = page.getByTestId('paper-queue-row').filter({ hasText: matchPart });
+    await row.waitFor();
+    expect(await row.getAttribute('data-status')).toBe('pending');
+    expect(await row.textContent()).toContain('我录入的');
+    await shot(page, 'b-waiting');
+
+    // The same clerk cannot be the second entry.
+    await page.getByTestId('paper-next').click();
+    await enter(page, matchPart, 'yes', 'paste');
+    const again = await submitAndRead(page);
+    expect(again.kind).toBe('error');
+    expect(again.text).toContain('另一位录入员');
+    await page.getByTestId('paper-next').click();
+    expectClean(page);
+  });
+
+  it('(c) a second clerk, invited by the organizer, enters the same letter: counted', async () => {
+    const organizer = await signIn(account('organizer').code);
+    const invite = await apiAs<{ code: string }>(organizer, 'POST', `/api/estates/${estateId}/invites`, { role: 'clerk', label: 'Clerk 2' });
+    clerk2 = await signIn(invite.code);
+    const page = clerk2;
+    await page.goto(`${running.url}/estates/${estateId}/votes/${voteId}/paper`);
+    // The first entry waits in the queue, not entered by me.
+    const waiting = page.getByTestId('paper-queue-row').filter({ hasText: matchPart });
+    await waiting.waitFor();
+    expect(await waiting.textContent()).not.toContain('我录入的');
+    await enter(page, matchPart, 'yes', 'paste');
+    const r = await submitAndRead(page);
+    expect(r.kind).toBe('recorded');
+    expect(r.text).toBe('两人录入一致，已计入');
+    expect(await page.getByTestId('paper-seq').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('paper-queue-row').filter({ hasText: matchPart }).count()).toBe(0);
+    expect(await page.getByTestId('paper-matched-count').textContent()).toContain('已一致录入 1 张');
+    await shot(page, 'c-recorded');
+    expectClean(page);
+  });
+
+  it('(d) the two clerks disagree on another letter: flagged in red, nothing counted', async () => {
+    await clerk1.getByTestId('paper-form').waitFor();
+    await enter(clerk1, mismatchPart, 'yes', 'file');
+    expect((await submitAndRead(clerk1)).kind).toBe('waiting');
+
+    const page = clerk2;
+    await page.getByTestId('paper-next').click();
+    await enter(page, mismatchPart, 'no', 'paste');
+    expect(await page.getByTestId('paper-confirm-m1').textContent()).toContain('不同意');
+    const r = await submitAndRead(page);
+    expect(r.kind).toBe('mismatch');
+    expect(r.text).toBe('两人录入不一致，已标记，未计入：请两人重新录入');
+    const color = await page.getByTestId('paper-result-text').evaluate((el) => getComputedStyle(el).color);
+    expect(color).toBe('rgb(179, 38, 30)');
+    const flagged = page.getByTestId('paper-queue-row').filter({ hasText: mismatchPart });
+    await expect.poll(() => flagged.count()).toBe(2);
+    for (const s of await flagged.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))) expect(s).toBe('mismatch');
+    expect(await flagged.first().textContent()).toContain('不一致，已标记，未计入');
+    await shot(page, 'd-mismatch');
+
+    // Nothing was counted for that household: both its entries stay flagged; the agreed pair is matched.
+    const paper = await apiAs<{ entries: { partId: string; status: string }[] }>(clerk1, 'GET', `/api/estates/${estateId}/votes/${voteId}/paper`);
+    expect(paper.entries.filter((e) => e.partId === mismatchPart).map((e) => e.status)).toEqual(['mismatch', 'mismatch']);
+    expect(paper.entries.filter((e) => e.partId === matchPart).map((e) => e.status)).toEqual(['matched', 'matched']);
+    await clerk1.getByTestId('paper-queue-refresh').click();
+    await expect.poll(() => clerk1.getByTestId('paper-queue-row').filter({ hasText: mismatchPart }).count()).toBe(2);
+    await shot(clerk1, 'd-clerk1-queue');
+    expectClean(page);
+    expectClean(clerk1);
+  });
+
+  it('(e) the service form records a delivery for a house number', async () => {
+    const page = clerk2;
+    await page.getByTestId('service-part').fill(mismatchPart);
+    await page.getByTestId('service-channel').selectOption('hand');
+    await page.getByTestId('service-at').fill(receivedAt);
+    await page.getByTestId('service-submit').click();
+    // The demo vote is open (its notice published, not closed): service can be recorded.
+    await page.getByTestId('service-done').waitFor();
+    expect(await page.getByTestId('service-done').textContent()).toContain(mismatchPart);
+    await expect.poll(() => page.getByTestId('service-count').textContent()).toMatch(/已送达 [1-9]\d* 户/);
+    await page.getByTestId('service-form').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'paper-e-service.png') });
+    expectClean(page);
+  });
+});
