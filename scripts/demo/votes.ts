@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { persons, roleGrants, users } from '../../db/schema/index.ts';
 import type { Deps } from '../../src/http/context.ts';
+import type { Db } from '../../src/db.ts';
 import { loadSnapshot } from '../../src/modules/votes/snapshot.ts';
 import { signCheckpoint } from '../../src/modules/ledger/checkpoints.ts';
 import { logSigner } from '../../src/modules/ledger/keys.ts';
@@ -50,50 +51,58 @@ export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env' | 'keys'>, est
   const iso = (t: number) => new Date(t).toISOString();
   const t0 = now.getTime();
 
-  // 1. Closed vote: notice 70 days ago, voting 54 → 40 days ago, final 30 days ago.
-  const closed = await createVote(db, estateId, null, {
-    title: '2026年第一次业主大会 First owners’ assembly 2026',
-    description: '续聘物业服务企业，并使用专项维修资金修缮屋面防水。',
-    scope: null,
-    opensAt: iso(t0 - 54 * DAY),
-    closesAt: iso(t0 - 40 * DAY),
-    matters: [
-      { title: '续聘幸福物业服务有限公司（三年） Renew the property company for three years', description: '服务费标准不变。', category: '4', kind: 'yes_no', options: [] },
-      { title: '使用专项维修资金修缮1–3栋屋面防水（预算 ¥386,000） Use the maintenance fund to repair roofs of buildings 1–3', description: '', category: '5', kind: 'yes_no', options: [] },
-    ],
-  });
-  await publishNotice(db, log, estateId, closed.id, beijingDate(new Date(t0 - 70 * DAY)), new Date(t0 - 70 * DAY));
-  await signCheckpoint(db, signer, closed.id, new Date(t0 - 70 * DAY));
-  // Demo owners voted in the closed vote (so they hold receipts) and have not yet voted in the open one.
-  const voters = [...people.filter((p) => p.userId && skipRefs.includes(p.ref)), ...people.filter((p) => p.userId && !skipRefs.includes(p.ref))];
-  const seenParties = new Set<string>();
+  // 1. Closed vote, seeded in one transaction: a running server's scheduler closes votes whose
+  // window has ended, and must not see this one (its window is in the past) half-seeded.
+  let closedId = '';
   let i = 0;
-  for (const v of voters) {
-    const mine = await partiesOfUser(db, estateId, closed.id, v.userId!);
-    const party = mine[0];
-    if (!party || seenParties.has(party.id)) continue;
-    seenParties.add(party.id);
-    if (i >= 112) break;
-    await castBallot(db, {
-      estateId,
-      voteId: closed.id,
-      userId: v.userId!,
-      tokenId: `demo-${randomUUID()}`,
-      nonce: randomUUID(),
-      choices: [
-        { matter: 'm1', choice: pick(i, [['yes', 8], ['no', 2], ['abstain', 1]]) },
-        { matter: 'm2', choice: pick(i + 3, [['yes', 7], ['no', 3], ['abstain', 1]]) },
+  // Demo owners first: they vote in the closed vote (so they hold receipts), not yet in the open one.
+  const voters = [...people.filter((p) => p.userId && skipRefs.includes(p.ref)), ...people.filter((p) => p.userId && !skipRefs.includes(p.ref))];
+  await db.transaction(async (tx) => {
+    const tdb = tx as unknown as Db;
+    const closed = await createVote(tdb, estateId, null, {
+      title: '2026年第一次业主大会 First owners’ assembly 2026',
+      description: '续聘物业服务企业，并使用专项维修资金修缮屋面防水。',
+      scope: null,
+      opensAt: iso(t0 - 54 * DAY),
+      closesAt: iso(t0 - 40 * DAY),
+      matters: [
+        { title: '续聘幸福物业服务有限公司（三年） Renew the property company for three years', description: '服务费标准不变。', category: '4', kind: 'yes_no', options: [] },
+        { title: '使用专项维修资金修缮1–3栋屋面防水（预算 ¥386,000） Use the maintenance fund to repair roofs of buildings 1–3', description: '', category: '5', kind: 'yes_no', options: [] },
       ],
-      now: new Date(t0 - (53 - (i % 13)) * DAY + (i % 24) * 3_600_000),
     });
-    i++;
-    // Checkpoints while voting, as the server signs them (every 64 entries).
-    if (i % 32 === 0) await signCheckpoint(db, signer, closed.id, new Date(t0 - (53 - (i % 13)) * DAY + (i % 24) * 3_600_000 + 1000));
-  }
-  await closeVote(db, estateId, closed.id, { reason: 'voting window ended 投票期限届满', manual: false, userId: null, now: new Date(t0 - 40 * DAY) });
-  await signCheckpoint(db, signer, closed.id, new Date(t0 - 40 * DAY));
-  await finalizeVote(db, estateId, closed.id, new Date(t0 - 30 * DAY));
-  await signCheckpoint(db, signer, closed.id, new Date(t0 - 30 * DAY));
+    await publishNotice(tdb, log, estateId, closed.id, beijingDate(new Date(t0 - 70 * DAY)), new Date(t0 - 70 * DAY));
+    await signCheckpoint(tdb, signer, closed.id, new Date(t0 - 70 * DAY));
+    // Demo owners voted in the closed vote (so they hold receipts) and have not yet voted in the open one.
+    const seenParties = new Set<string>();
+    for (const v of voters) {
+      const mine = await partiesOfUser(tdb, estateId, closed.id, v.userId!);
+      const party = mine[0];
+      if (!party || seenParties.has(party.id)) continue;
+      seenParties.add(party.id);
+      if (i >= 112) break;
+      await castBallot(tdb, {
+        estateId,
+        voteId: closed.id,
+        userId: v.userId!,
+        tokenId: `demo-${randomUUID()}`,
+        nonce: randomUUID(),
+        choices: [
+          { matter: 'm1', choice: pick(i, [['yes', 8], ['no', 2], ['abstain', 1]]) },
+          { matter: 'm2', choice: pick(i + 3, [['yes', 7], ['no', 3], ['abstain', 1]]) },
+        ],
+        now: new Date(t0 - (53 - (i % 13)) * DAY + (i % 24) * 3_600_000),
+      });
+      i++;
+      // Checkpoints while voting, as the server signs them (every 64 entries).
+      if (i % 32 === 0) await signCheckpoint(tdb, signer, closed.id, new Date(t0 - (53 - (i % 13)) * DAY + (i % 24) * 3_600_000 + 1000));
+    }
+    await closeVote(tdb, estateId, closed.id, { reason: 'voting window ended 投票期限届满', manual: false, userId: null, now: new Date(t0 - 40 * DAY) });
+    await signCheckpoint(tdb, signer, closed.id, new Date(t0 - 40 * DAY));
+    await finalizeVote(tdb, estateId, closed.id, new Date(t0 - 30 * DAY));
+    await signCheckpoint(tdb, signer, closed.id, new Date(t0 - 30 * DAY));
+
+    closedId = closed.id;
+  });
 
   // 2. Open vote: exterior renovation and paint colour, notice 20 days ago, open since 3 days.
   const open = await createVote(db, estateId, null, {
@@ -133,5 +142,5 @@ export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env' | 'keys'>, est
     j++;
   }
   await signCheckpoint(db, signer, open.id, now);
-  return { closedVoteId: closed.id, openVoteId: open.id, closedBallots: i, openBallots: j };
+  return { closedVoteId: closedId, openVoteId: open.id, closedBallots: i, openBallots: j };
 }

@@ -43,8 +43,8 @@ describeEachDb('paper ballots (two-person entry)', (ctx) => {
     expect(mismatch.status).toBe(409);
     expect(mismatch.body.error.messageZh).toContain('不一致');
     expect((await ctx().db.select().from(ballots).where(eq(ballots.voteId, id))).filter((b) => b.channel === 'paper')).toHaveLength(1);
-    expect((await paper(clerkB.token, 'U5', 'no', 5)).status).toBe(202);
-    expect((await paper(clerkA.token, 'U5', 'no', 5)).status).toBe(201);
+    expect((await paper(clerkB.token, 'U5', 'no', 5, '2026-03-19T16:00:40+08:00')).status).toBe(202);
+    expect((await paper(clerkA.token, 'U5', 'no', 5, '2026-03-19T16:00:00+08:00')).status).toBe(201);
 
     // T9: a paper "no" for U3 (B's second flat) after B's online ballot is refused and recorded.
     expect((await paper(clerkA.token, 'U3', 'no', 3)).status).toBe(202);
@@ -58,6 +58,7 @@ describeEachDb('paper ballots (two-person entry)', (ctx) => {
     const log = await ctx().db.select().from(ledgerEntries).where(eq(ledgerEntries.voteId, id)).orderBy(ledgerEntries.seq);
     const paperEntry = JSON.parse(log.find((e) => e.type === 'paper_ballot')!.body);
     expect(paperEntry).toMatchObject({ channel: 'paper', scan_sha256: SCAN(1), received_at: '2026-03-19T08:00:00.000Z' });
+    // The time received is compared and logged to the minute: a clerk who types 16:00:40 agrees with one who types 16:00.
     expect(paperEntry.clerks.sort()).toEqual([clerkA.id, clerkB.id].sort());
     expect(log.filter((e) => e.type === 'ballot_rejected').map((e) => JSON.parse(e.body))).toEqual([expect.objectContaining({ channel: 'paper', reason: 'party already voted' })]);
 

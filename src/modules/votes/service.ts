@@ -348,10 +348,15 @@ async function boxBallots(
   return { closed: false as const, outcomes, accepted: !rejectAll };
 }
 
-/** What two clerks must agree on, in a form that compares exactly. */
+/** The time a letter was received, to the minute (what a receipt stamp or a log book records). */
+function receivedMinute(d: Date): Date {
+  return new Date(Math.floor(d.getTime() / 60_000) * 60_000);
+}
+
+/** What two clerks must agree on, in a form that compares exactly (time to the minute). */
 function paperKey(e: { partId: string; choices: { matter: string; choice: string }[]; scanSha256: string; receivedAt: Date }) {
   const choices = [...e.choices].sort((a, b) => (a.matter < b.matter ? -1 : 1)).map((c) => `${c.matter}=${c.choice}`).join(',');
-  return `${e.partId}|${choices}|${e.scanSha256.toLowerCase()}|${e.receivedAt.toISOString()}`;
+  return `${e.partId}|${choices}|${e.scanSha256.toLowerCase()}|${receivedMinute(e.receivedAt).toISOString()}`;
 }
 
 /**
@@ -404,7 +409,7 @@ export async function enterPaperBallot(
     const boxed = await boxBallots(t, vote, party, byKey, {
       channel: 'paper',
       nonce: pairId,
-      authority: { clerks: [other.clerkId, input.clerkId], scan_sha256: input.scanSha256.toLowerCase(), received_at: input.receivedAt.toISOString() },
+      authority: { clerks: [other.clerkId, input.clerkId], scan_sha256: input.scanSha256.toLowerCase(), received_at: receivedMinute(input.receivedAt).toISOString() },
       choices: input.choices,
       userId: null,
       now: input.now,
