@@ -571,7 +571,17 @@ suite(title, () => {
     await page.getByTestId('convert-category').selectOption('7');
     expect(await page.getByTestId('convert-threshold').textContent()).toContain('四分之三以上同意');
     await page.getByTestId('convert-submit').click();
-    await page.getByTestId('converted').waitFor();
+    // Under load the conversion can take a while; any error shown on the page is reported as is.
+    await expect
+      .poll(
+        async () => {
+          if (await page.getByTestId('converted').isVisible()) return 'converted';
+          const shown = (await page.locator('[data-testid="convert-form"] [role="alert"], [data-testid="convert-form"] .error-box').allTextContents()).join(' | ');
+          return shown || 'waiting';
+        },
+        { timeout: 60_000, intervals: [250, 500, 1000] },
+      )
+      .toBe('converted');
     await expect.poll(() => page.getByTestId('status-pill').first().textContent()).toContain('已转为表决');
     await page.getByTestId('converted').getByRole('link').click();
     await page.waitForURL((u) => /\/votes\/[0-9a-f-]{36}$/.test(u.pathname));
