@@ -579,7 +579,7 @@ suite(title, () => {
           const shown = (await page.locator('[data-testid="convert-form"] [role="alert"], [data-testid="convert-form"] .error-box').allTextContents()).join(' | ');
           return shown || 'waiting';
         },
-        { timeout: 60_000, intervals: [250, 500, 1000] },
+        { timeout: 60_000, interval: 500 },
       )
       .toBe('converted');
     await expect.poll(() => page.getByTestId('status-pill').first().textContent()).toContain('已转为表决');
