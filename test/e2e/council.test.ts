@@ -24,7 +24,7 @@
  * Needs web/dist (npm test builds it first) and Chromium at /usr/bin/chromium (or LINLI_CHROMIUM).
  * Without Chromium the suite is skipped, unless LINLI_REQUIRE_BROWSER=1, where it fails.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../scripts/demo/seed.ts';
 import { readEnv } from '../../src/env.ts';
 import { freshPostgresDatabase } from '../support/db.ts';
+import { createPrivateKey } from 'node:crypto';
 import { startServer, type RunningServer } from '../../src/server.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -44,7 +45,7 @@ const REQUIRE_BROWSER = process.env.LINLI_REQUIRE_BROWSER === '1';
 
 const suite = HAVE_CHROMIUM || REQUIRE_BROWSER ? describe : describe.skip;
 const title = HAVE_CHROMIUM
-  ? `a council meeting in Chromium (two phones and a projector) on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`
+  ? `a council meeting in Chromium (two phones and a projector) on ${process.env.DATABASE_URL ? 'PostgreSQL, the member on a second node' : 'PGlite, one node'}`
   : REQUIRE_BROWSER
     ? 'a council meeting in Chromium (required)'
     : `browser (skipped: ${CHROMIUM} not found)`;
@@ -70,6 +71,10 @@ suite(title, () => {
   let dataDir: string;
   let accounts: Account[];
   let pg: Awaited<ReturnType<typeof freshPostgresDatabase>> = null;
+  /** A second node (PostgreSQL only): the member's phone is served by it. */
+  let second: RunningServer | null = null;
+  let dataDir2 = '';
+  const memberBase = () => (second ?? running).url;
   let estateId: string;
   const contexts: BrowserContext[] = [];
   const problems = new Map<Page, string[]>();
@@ -85,7 +90,15 @@ suite(title, () => {
     mkdirSync(SHOTS, { recursive: true });
     dataDir = mkdtempSync(path.join(tmpdir(), 'linli-council-e2e-'));
     pg = await freshPostgresDatabase();
-    running = await startServer(readEnv({ PORT: '0', HOST: '127.0.0.1', LINLI_DATA_DIR: dataDir, LINLI_LOG_LEVEL: 'silent', ...(pg ? { DATABASE_URL: pg.url } : {}) }));
+    // With PostgreSQL the member's phone talks to a second node: one database, one key, one secret.
+    const shared = { PORT: '0', HOST: '127.0.0.1', LINLI_LOG_LEVEL: 'silent', ...(pg ? { DATABASE_URL: pg.url, LINLI_SECRET: 'council-e2e-shared-secret-0123' } : {}) };
+    running = await startServer(readEnv({ ...shared, LINLI_DATA_DIR: dataDir }));
+    if (pg) {
+      const pem = readFileSync(path.join(dataDir, 'keys', 'signing-ed25519.pem'), 'utf8');
+      const der = createPrivateKey(pem).export({ format: 'der', type: 'pkcs8' }).toString('base64');
+      dataDir2 = mkdtempSync(path.join(tmpdir(), 'linli-council-e2e-node2-'));
+      second = await startServer(readEnv({ ...shared, LINLI_DATA_DIR: dataDir2, LINLI_SIGNING_KEY: der }));
+    }
     const demo = await seedDemo(running.deps);
     accounts = demo.accounts;
     estateId = demo.estateId;
@@ -99,9 +112,11 @@ suite(title, () => {
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close().catch(() => {});
+    await second?.close().catch(() => {});
     await running?.close().catch(() => {});
     await pg?.drop().catch(() => {});
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir2) rmSync(dataDir2, { recursive: true, force: true });
   });
 
   const account = (role: string) => {
@@ -189,7 +204,7 @@ suite(title, () => {
     member = await phone();
     const page = member;
     await page.clock.install({ time: new Date(Date.now() + MEMBER_SKEW_MS) });
-    await page.goto(joinUrl(account('council_member').code));
+    await page.goto(`${memberBase()}/join?code=${encodeURIComponent(account('council_member').code)}`);
     await page.getByTestId('nav-sessions').waitFor();
     await enterFromHome(page);
     expect(new URL(page.url()).pathname).toBe(roomPath);
@@ -402,7 +417,7 @@ suite(title, () => {
     await shot(chair, 'g-minutes');
 
     // Anyone in the estate finds the minutes from the list; the room says it is closed.
-    await member.goto(`${running.url}/estates/${estateId}/sessions`);
+    await member.goto(`${memberBase()}/estates/${estateId}/sessions`);
     const row = member.getByTestId('session-row').filter({ hasText: '东邻里理事会月度会议' });
     await row.waitFor();
     expect(await row.getAttribute('data-status')).toBe('published');
@@ -410,7 +425,7 @@ suite(title, () => {
     await member.waitForURL((u) => u.pathname === `${roomPath}/minutes`);
     await member.getByTestId('minutes-item').first().waitFor();
     expect(await member.getByTestId('minutes-text').textContent()).toContain(POLL_QUESTION);
-    await member.goto(`${running.url}${roomPath}`);
+    await member.goto(`${memberBase()}${roomPath}`);
     await member.getByTestId('session-published').waitFor();
     await member.getByTestId('minutes-link').waitFor();
     for (const page of [chair, member, projector]) await expectClean(page);
