@@ -35,7 +35,6 @@ import { loadSnapshot } from './snapshot.ts';
 import { signCheckpoint } from '../ledger/checkpoints.ts';
 import { logSigner } from '../ledger/keys.ts';
 import { promiseReceipt, trackerOf } from '../ledger/receipts.ts';
-import { votes as votesTable } from '../../../db/schema/index.ts';
 
 const now = (c: Context<AppEnv>) => c.var.deps.now?.() ?? new Date();
 const organizer = [access(Access.estate(['organizer']))] as [ReturnType<typeof access>];
@@ -262,12 +261,11 @@ export function registerVoteRoutes(app: App) {
       }
       // Receipts: at once a signed promise with a short tracker (and, sealed, the opening the owner
       // keeps); the inclusion proof follows once a checkpoint covers the entry.
-      const [v] = await deps.db.select({ origin: votesTable.logOrigin }).from(votesTable).where(eq(votesTable.id, voteId));
       const at = now(c).toISOString();
       const receipts = await Promise.all(
         out.outcomes.map(async (o) => {
           const tracker = trackerOf(o.leaf);
-          const promise = await promiseReceipt(deps.keys, { log: v!.origin!, seq: o.seq, leaf: o.leaf, tracker, at });
+          const promise = await promiseReceipt(deps.keys, { log: out.log, seq: o.seq, leaf: o.leaf, tracker, at });
           return { ...o, tracker, receipt: promise, ...(o.opening ? { opening: o.opening } : {}) };
         }),
       );

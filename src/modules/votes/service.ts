@@ -220,7 +220,7 @@ export interface BallotOutcome {
 export async function castBallot(
   db: Db,
   input: { estateId: string; voteId: string; userId: string; tokenId: string; party?: string; nonce: string; choices: { matter: string; choice: string }[]; now: Date },
-): Promise<{ party: string; outcomes: BallotOutcome[]; accepted: boolean }> {
+): Promise<{ party: string; log: string; outcomes: BallotOutcome[]; accepted: boolean }> {
   const vote = await voteRow(db, input.estateId, input.voteId);
   const p = phase(vote, input.now);
   if (p === 'draft' || p === 'noticed') {
@@ -249,7 +249,7 @@ export async function castBallot(
     return boxBallots(t, vote, party, byKey, { channel: 'online', nonce: input.nonce, authority: { token: input.tokenId }, choices: input.choices, userId: input.userId, now: input.now });
   });
   if (result.closed) throw voteError('CONFLICT', 'voting is closed', '投票已经结束');
-  return { party: party.id, outcomes: result.outcomes, accepted: result.accepted };
+  return { party: party.id, log: vote.logOrigin!, outcomes: result.outcomes, accepted: result.accepted };
 }
 
 /**
