@@ -570,6 +570,7 @@ suite(title, () => {
     await page.getByTestId('convert-open').click();
     await page.getByTestId('convert-category').selectOption('7');
     expect(await page.getByTestId('convert-threshold').textContent()).toContain('四分之三以上同意');
+    await expect.poll(() => page.getByTestId('convert-opens').inputValue(), { timeout: 20_000 }).not.toBe('');
     await page.getByTestId('convert-submit').click();
     // Under load the conversion can take a while; any error shown on the page is reported as is.
     await expect
@@ -579,7 +580,7 @@ suite(title, () => {
           const shown = (await page.locator('[data-testid="convert-form"] [role="alert"], [data-testid="convert-form"] .error-box').allTextContents()).join(' | ');
           return shown || 'waiting';
         },
-        { timeout: 60_000, interval: 500 },
+        { timeout: 30_000, interval: 500 },
       )
       .toBe('converted');
     await expect.poll(() => page.getByTestId('status-pill').first().textContent()).toContain('已转为表决');
