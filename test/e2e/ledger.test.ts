@@ -15,25 +15,18 @@
  * Needs web/dist (npm test builds it first) and Chromium at /usr/bin/chromium (or LINLI_CHROMIUM).
  * Without Chromium the suite is skipped, unless LINLI_REQUIRE_BROWSER=1, where it fails.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seedDemo } from '../../scripts/demo/seed.ts';
 import { readEnv } from '../../src/env.ts';
 import { freshPostgresDatabase } from '../support/db.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
+import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, launchChromium, preflight, suite } from '../support/browser.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const WEB_INDEX = path.join(ROOT, 'web/dist/index.html');
-const SHOTS = path.join(ROOT, 'test-results');
-const CHROMIUM = process.env.LINLI_CHROMIUM ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const REQUIRE_BROWSER = process.env.LINLI_REQUIRE_BROWSER === '1';
-
-const suite = HAVE_CHROMIUM || REQUIRE_BROWSER ? describe : describe.skip;
 const title = HAVE_CHROMIUM
   ? `ballot receipts and ledger audit in Chromium on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`
   : REQUIRE_BROWSER
@@ -65,20 +58,14 @@ suite(title, () => {
   let auditorPage: Page;
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`LINLI_REQUIRE_BROWSER=1 but Chromium was not found at ${CHROMIUM} (set LINLI_CHROMIUM to its path)`);
-    if (!existsSync(WEB_INDEX)) throw new Error('web/dist/index.html is missing: build the web client first with `npm run build:web` (`npm test` does this)');
-    mkdirSync(SHOTS, { recursive: true });
+    preflight();
     dataDir = mkdtempSync(path.join(tmpdir(), 'linli-ledger-'));
     pg = await freshPostgresDatabase();
     running = await startServer(readEnv({ PORT: '0', HOST: '127.0.0.1', LINLI_DATA_DIR: dataDir, LINLI_LOG_LEVEL: 'silent', ...(pg ? { DATABASE_URL: pg.url } : {}) }));
     const demo = await seedDemo(running.deps);
     accounts = demo.accounts;
     estateId = demo.estateId;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
