@@ -12,8 +12,8 @@ import { ensureAdminInvite, inviteUrl } from '../src/modules/auth/service.ts';
 import { seedDemo, writeAccounts, type DemoAccount } from './demo/seed.ts';
 
 function printAccounts(accounts: DemoAccount[], file: string) {
-  process.stdout.write(`\nDemo accounts (also in ${file}); each code works once:\n`);
-  for (const a of accounts) process.stdout.write(`  ${a.role.padEnd(15)} ${a.code}  ${a.url}   ${a.name}\n`);
+  process.stdout.write(`\nDemo accounts (also in ${file}); invite codes work once, letter codes until reissued:\n`);
+  for (const a of accounts) process.stdout.write(`  ${(a.kind === 'letter' ? 'ballot letter' : a.role).padEnd(15)} ${a.code}  ${a.url}   ${a.name}\n`);
 }
 
 async function main() {

@@ -14,6 +14,7 @@ import { registerCouncilRoutes } from './modules/councils/routes.ts';
 import { registerHealthRoutes } from './modules/health/routes.ts';
 import { registerRegistryRoutes } from './modules/registry/routes.ts';
 import { registerVoteRoutes } from './modules/votes/routes.ts';
+import { registerQuorumRoutes } from './modules/votes/quorum-routes.ts';
 import { registerLedgerRoutes } from './modules/ledger/routes.ts';
 import { registerProposalRoutes } from './modules/proposals/routes.ts';
 import { registerNotificationRoutes } from './modules/notifications/routes.ts';
@@ -95,6 +96,7 @@ export function createApp(deps: Deps, opts: { webRoot?: string } = {}): App {
   registerRegistryRoutes(app);
   registerCouncilRoutes(app);
   registerVoteRoutes(app);
+  registerQuorumRoutes(app);
   registerLedgerRoutes(app);
   registerProposalRoutes(app);
   registerNotificationRoutes(app);

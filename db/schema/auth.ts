@@ -31,7 +31,7 @@ export const roleGrants = pgTable(
     index('role_grants_estate').on(t.estateId),
     check(
       'role_grants_role',
-      sql`${t.role} in ('organizer','clerk','chair','council_member','auditor','owner','resident')`,
+      sql`${t.role} in ('organizer','clerk','chair','council_member','auditor','owner','resident','volunteer')`,
     ),
   ],
 );

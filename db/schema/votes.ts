@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { users } from './auth.ts';
 import { estates } from './registry.ts';
 
@@ -36,6 +36,12 @@ export const votes = pgTable(
     manifest: text('manifest'),
     /** Engine result at close (contract JSON with cents), for pages and publication. */
     result: jsonb('result'),
+    /** Building votes: part ids whose own part the works occupy; their owners must consent. */
+    occupiedParts: jsonb('occupied_parts'),
+    /** Building votes: { costFen, subsidyFen, coefficients } of the cost sharing (rules.md §4). */
+    costPlan: jsonb('cost_plan'),
+    /** Building votes at close: per matter { required, given, satisfied } consent of occupied parts' owners. */
+    consent: jsonb('consent'),
     createdBy: uuid('created_by').references(() => users.id),
     createdAt: createdAt(),
   },
@@ -220,9 +226,105 @@ export const paperEntries = pgTable(
     scanSha256: text('scan_sha256').notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
     clerkId: uuid('clerk_id').notNull().references(() => users.id),
+    /** Signed by the party's registered proxy holder (委托书 block filled in). */
+    proxy: boolean('proxy').notNull().default(false),
     status: text('status').notNull().default('pending'),
     pairId: uuid('pair_id'),
     createdAt: createdAt(),
   },
   (t) => [index('paper_entries_vote').on(t.voteId, t.party, t.status), check('paper_entries_status', sql`${t.status} in ('pending','matched','mismatch')`)],
 );
+
+/**
+ * Ballot letters (表决票) and proxy codes: a one-time-printed code that signs its holder in to vote
+ * online for one party of one vote. Only the keyed hash of the code is stored. A letter code acts
+ * for the owner party; a proxy code for the registered proxy holder (ballots carry channel `proxy`).
+ * Reissuing revokes the earlier code. The first sign-in creates a user bound to this row.
+ */
+export const ballotLetters = pgTable(
+  'ballot_letters',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    voteId: uuid('vote_id').notNull().references(() => votes.id),
+    party: text('party').notNull(),
+    kind: text('kind').notNull(),
+    codeHash: text('code_hash').notNull(),
+    proxyId: uuid('proxy_id'),
+    userId: uuid('user_id').references(() => users.id),
+    issuedBy: uuid('issued_by').references(() => users.id),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('ballot_letters_code').on(t.codeHash),
+    index('ballot_letters_vote').on(t.voteId, t.party),
+    index('ballot_letters_user').on(t.userId),
+    check('ballot_letters_kind', sql`${t.kind} in ('letter','proxy')`),
+  ],
+);
+
+/**
+ * 委托: a written proxy authorization for one party of one vote. The holder's ID number is kept only
+ * as a keyed hash (to count the cap per holder); `holderRef` is the opaque id the ledger shows.
+ */
+export const proxies = pgTable(
+  'proxies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    voteId: uuid('vote_id').notNull().references(() => votes.id),
+    party: text('party').notNull(),
+    holderHash: text('holder_hash').notNull(),
+    holderRef: text('holder_ref').notNull(),
+    authorizationSha256: text('authorization_sha256').notNull(),
+    seq: integer('seq').notNull(),
+    recordedBy: uuid('recorded_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('proxies_party').on(t.voteId, t.party), index('proxies_holder').on(t.voteId, t.holderHash)],
+);
+
+/** A published extension of a vote's window, with its reason (also an `extension` ledger entry). */
+export const voteExtensions = pgTable('vote_extensions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  voteId: uuid('vote_id').notNull().references(() => votes.id),
+  previousClosesAt: timestamp('previous_closes_at', { withTimezone: true }).notNull(),
+  closesAt: timestamp('closes_at', { withTimezone: true }).notNull(),
+  reason: text('reason').notNull(),
+  seq: integer('seq').notNull(),
+  createdBy: uuid('created_by').references(() => users.id),
+  createdAt: createdAt(),
+});
+
+/** 包户: a not-yet-voted party assigned to a building head or volunteer, with their contact log. */
+export const outreachAssignments = pgTable(
+  'outreach_assignments',
+  {
+    voteId: uuid('vote_id').notNull().references(() => votes.id),
+    party: text('party').notNull(),
+    assigneeId: uuid('assignee_id').notNull().references(() => users.id),
+    assignedBy: uuid('assigned_by').references(() => users.id),
+    contactedAt: timestamp('contacted_at', { withTimezone: true }),
+    note: text('note').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.voteId, t.party] }), index('outreach_assignee').on(t.voteId, t.assigneeId)],
+);
+
+/** Reminders sent per party (at most one a day), for the limit and the organizer's figures. */
+export const remindersSent = pgTable(
+  'reminders_sent',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    voteId: uuid('vote_id').notNull().references(() => votes.id),
+    party: text('party').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('reminders_sent_vote').on(t.voteId, t.party, t.createdAt)],
+);
+
+/** Phone numbers (keyed hash) that asked for no more vote reminders. Legal notices still go to the inbox. */
+export const reminderOptOuts = pgTable('reminder_opt_outs', {
+  phoneHash: text('phone_hash').primaryKey(),
+  createdAt: createdAt(),
+});

@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { and, eq } from 'drizzle-orm';
-import { estates, persons, roleGrants, users } from '../../db/schema/index.ts';
+import { and, desc, eq, gt } from 'drizzle-orm';
+import { estates, persons, roleGrants, users, votes } from '../../db/schema/index.ts';
+import { issueLetters } from '../../src/modules/votes/letters.ts';
+import { outreachList } from '../../src/modules/votes/outreach.ts';
 import { parseCsv } from '../../src/domain/register/csv.ts';
 import type { Deps } from '../../src/http/context.ts';
 import { sha256Hex } from '../../src/keys.ts';
@@ -20,6 +22,8 @@ export interface DemoAccount {
   name: string;
   code: string;
   url: string;
+  /** 'letter': a ballot letter code for one vote (POST /api/auth/letter, or open the url). */
+  kind?: 'invite' | 'letter';
 }
 
 const STAFF: { role: EstateRole; name: string }[] = [
@@ -28,6 +32,7 @@ const STAFF: { role: EstateRole; name: string }[] = [
   { role: 'auditor', name: '赵监票（监票人）Auditor Zhao' },
   { role: 'chair', name: '陈理事长（东邻里）Chair Chen' },
   { role: 'council_member', name: '刘代表（议事代表）Member Liu' },
+  { role: 'volunteer', name: '张楼长（包户）Building head Zhang' },
 ];
 
 async function userWithRole(deps: Pick<Deps, 'db'>, estateId: string, role: EstateRole, name: string): Promise<string> {
@@ -105,6 +110,23 @@ export async function seedDemo(deps: Pick<Deps, 'db' | 'keys' | 'env'>): Promise
     const name = `${p.name ?? ref}（业主 ${ref}）`;
     const inv = await createInvite(db, { estateId, role: 'owner', personId: p.id, label: name, validDays: 30 });
     accounts.push({ role: 'owner', name, code: inv.code, url: inviteUrl(env.publicUrl, inv.code) });
+  }
+  // Two ballot letters of the open vote, for households that have not voted: sign in with the code.
+  const [open] = await db
+    .select({ id: votes.id })
+    .from(votes)
+    .where(and(eq(votes.estateId, estateId), eq(votes.status, 'noticed'), gt(votes.closesAt, new Date())))
+    .orderBy(desc(votes.createdAt))
+    .limit(1);
+  if (open) {
+    const waiting = await outreachList(db, estateId, open.id, { userId: staffIds.get('organizer')!, staff: true });
+    const parts = waiting.buildings.flatMap((b) => b.parties as { partIds: string[] }[]).slice(0, 2).map((p) => p.partIds[0]!);
+    if (parts.length) {
+      const issued = await issueLetters(db, { estateId, voteId: open.id, userId: staffIds.get('organizer')!, publicUrl: env.publicUrl, reissue: true, parts, now: new Date() });
+      for (const l of issued.letters) {
+        accounts.push({ role: 'owner', kind: 'letter', name: `表决票 ${l.parts.map((x) => x.partId).join('、')} Ballot letter (the code works until reissued)`, code: l.code, url: l.url });
+      }
+    }
   }
   return { estateId, accounts, created };
 }

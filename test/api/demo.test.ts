@@ -24,11 +24,20 @@ describeEachDb('demo estate', (ctx) => {
     expect(Number(row.co_owned)).toBeGreaterThan(0);
     expect(Number(row.multi)).toBeGreaterThan(0);
     const roles = demo.accounts.map((a) => a.role);
-    for (const r of ['organizer', 'clerk', 'auditor', 'chair', 'council_member']) expect(roles).toContain(r);
+    for (const r of ['organizer', 'clerk', 'auditor', 'chair', 'council_member', 'volunteer']) expect(roles).toContain(r);
+    expect(demo.accounts.filter((a) => a.kind === 'letter')).toHaveLength(2);
     expect(roles.filter((r) => r === 'owner').length).toBeGreaterThanOrEqual(3);
 
     // Every demo code signs in and lands where its role belongs.
     for (const account of demo.accounts) {
+      if (account.kind === 'letter') {
+        const letter = await ctx().call('POST', '/api/auth/letter', { body: { code: account.code } });
+        expect(letter.status, account.name).toBe(200);
+        const view = await ctx().call('GET', `/api/estates/${demo.estateId}/votes/${letter.body.voteId}`, { token: letter.body.token });
+        expect(view.body.me.parties).toEqual([expect.objectContaining({ via: 'letter' })]);
+        expect(view.body.me.ballots).toEqual([]);
+        continue;
+      }
       const res = await ctx().call('POST', '/api/auth/sign-in', { body: { code: account.code } });
       expect(res.status, account.role).toBe(200);
       const me = await ctx().call('GET', '/api/me', { token: res.body.token });

@@ -890,6 +890,8 @@ public class Verifier {
         List<Object> countKinds;
         long parties, areaCents;
         String rosterSha;
+        /** §9.1 occupied_parts (§10.5); empty when absent. */
+        List<String> occupiedParts = new ArrayList<>();
         Map<String, Object> raw;
     }
 
@@ -962,6 +964,14 @@ public class Verifier {
         Map<String, Object> el = obj(j.get("electorate"));
         if (el == null || !isStr(el.get("roster_sha256")) || !isCount(el.get("parties")) || !isCount(el.get("area_cents"))) {
             problems.add("manifest: \"electorate\" must give parties, area_cents and roster_sha256");
+        }
+        Object occupied = j.get("occupied_parts");
+        if (occupied != null) {
+            if (occupied instanceof List<?> ol && ol.stream().allMatch(Verifier::isStr)) {
+                for (Object o : ol) m.occupiedParts.add((String) o);
+            } else {
+                problems.add("manifest: \"occupied_parts\" must be an array of strings");
+            }
         }
         if (!problems.isEmpty()) return null;
         m.revision = (String) rules.get("revision");
@@ -1068,6 +1078,8 @@ public class Verifier {
         Map<String, Object> contract;
         W participation;
         String outcome;
+        /** The parties with an effective ballot, and those whose effective choice is "yes" (§10.5). */
+        Set<String> voted = new HashSet<>(), yes = new HashSet<>();
     }
 
     static final class EngineError extends Exception {
@@ -1208,6 +1220,10 @@ public class Verifier {
         r.contract = out;
         r.participation = part;
         r.outcome = outcome;
+        for (BallotIn b : effective.values()) {
+            r.voted.add(b.party());
+            if ("yes".equals(b.choice())) r.yes.add(b.party());
+        }
         return r;
     }
 
@@ -1268,6 +1284,8 @@ public class Verifier {
 
     static final String RECEIPT_SOURCE = "the receipt's checkpoint";
     static final Set<String> BALLOT_EVENTS = Set.of("ballot", "ballot_rejected", "ballot_superseded", "paper_ballot", "proxy");
+    /** §12 V9: none of these after close. */
+    static final Set<String> NOT_AFTER_CLOSE = Set.of("ballot", "ballot_rejected", "ballot_superseded", "paper_ballot", "proxy", "extension");
     /** §4.2, §10.1: online and paper ballots go into the box and count alike. */
     static final Set<String> COUNTED = Set.of("ballot", "paper_ballot");
 
@@ -1523,6 +1541,14 @@ public class Verifier {
         }
         Map<String, Party> rosterById = new LinkedHashMap<>();
         if (roster != null) for (Party p : roster) rosterById.put(p.party(), p); // a party listed twice: the later line
+        if (roster != null && mf != null) {
+            // §12 V8, §10.5: every occupied part is a part of some roster party.
+            Set<String> held = new HashSet<>();
+            for (Party p : roster) held.addAll(p.parts());
+            for (String part : new java.util.LinkedHashSet<>(mf.occupiedParts)) {
+                if (!held.contains(part)) v8.fail("occupied part " + show(part) + " is not a part of any roster party", 0);
+            }
+        }
         if (roster != null) {
             for (Line l : lines) {
                 Map<String, Object> e = l.entry();
@@ -1544,7 +1570,7 @@ public class Verifier {
         }
 
         // ---- V9: ballot box rules
-        if (mf != null) checkBallots(s.get("V9"), mf, L);
+        if (mf != null) checkBallots(s.get("V9"), mf, L, roster != null ? rosterById : null);
         else s.get("V9").skip("cannot check: the manifest is unusable (see V1)", false);
 
         // ---- V11 before V10, which uses what the openings open to
@@ -1695,7 +1721,22 @@ public class Verifier {
         return true;
     }
 
-    void checkBallots(Step step, Manifest mf, long L) {
+    static final Pattern HOLDER = Pattern.compile("^[A-Z2-7]{16}$");
+
+    static int cmp(long[] a, long[] b) {
+        int c = Long.compare(a[0], b[0]);
+        return c != 0 ? c : Long.compare(a[1], b[1]);
+    }
+
+    /** §9.1 rules.proxies as {allowed, cap}, or null when it is not {allowed: boolean, cap: integer}. */
+    static Object[] proxyRules(Manifest mf) {
+        Map<String, Object> rules = obj(mf.raw.get("rules"));
+        Map<String, Object> p = rules == null ? null : obj(rules.get("proxies"));
+        if (p == null || !(p.get("allowed") instanceof Boolean allowed) || !isCount(p.get("cap"))) return null;
+        return new Object[] {allowed, count(p.get("cap"))};
+    }
+
+    void checkBallots(Step step, Manifest mf, long L, Map<String, Party> roster) {
         Set<String> matterKeys = new HashSet<>();
         for (Matter m : mf.matters) matterKeys.add(m.key());
         boolean sealed = "sealed".equals(mf.secrecy);
@@ -1704,7 +1745,17 @@ public class Verifier {
         List<Line> markers = new ArrayList<>();
         Map<String, Long> byNonce = new HashMap<>(); // matter + nonce -> first ballot, online or paper (§12 V9: replays)
         Map<String, Object> window = obj(mf.raw.get("window"));
-        long[] closesAt = window != null && window.get("closes_at") instanceof String ct ? instant(ct) : null;
+        // §4.4: the effective close time, starting at the manifest's window.closes_at.
+        long[] current = window != null && window.get("closes_at") instanceof String ct ? instant(ct) : null;
+        long[] finalClose = current;
+        for (Line l : lines) {
+            Map<String, Object> e = l.entry();
+            if (e != null && "extension".equals(e.get("type")) && e.get("closes_at") instanceof String c && instant(c) != null) finalClose = instant(c);
+        }
+        // §4.3: proxies
+        Object[] pr = proxyRules(mf);
+        Map<String, Long> proxyByParty = new HashMap<>();
+        Map<String, Set<String>> proxyByHolder = new HashMap<>();
         for (Line l : lines) {
             Map<String, Object> e = l.entry();
             if (e == null || !(e.get("type") instanceof String type)) continue;
@@ -1714,8 +1765,37 @@ public class Verifier {
                 else closeSeq = l.seq();
                 continue;
             }
-            if (!BALLOT_EVENTS.contains(type)) continue;
+            if (!NOT_AFTER_CLOSE.contains(type)) continue;
             if (closeSeq != null) step.fail(at + ": a " + type + " after the close at seq " + closeSeq, l.seq());
+            if (type.equals("extension")) {
+                if (!(e.get("reason") instanceof String reason) || blank(reason)) step.fail(at + ": an extension without a reason", l.seq());
+                long[] closes = e.get("closes_at") instanceof String c ? instant(c) : null;
+                long[] previous = e.get("previous_closes_at") instanceof String c ? instant(c) : null;
+                if (closes == null) step.fail(at + ": closes_at is not a time", l.seq());
+                if (previous == null) step.fail(at + ": previous_closes_at is not a time", l.seq());
+                if (current == null) step.fail(at + ": the window's end before this extension is not a time, so it cannot be checked", l.seq());
+                else if (previous != null && cmp(previous, current) != 0) step.fail(at + ": previous_closes_at is not the window's end before this extension", l.seq());
+                if (closes != null && previous != null && cmp(closes, previous) <= 0) step.fail(at + ": closes_at is not later than previous_closes_at", l.seq());
+                if (closes != null) current = closes;
+                continue;
+            }
+            if (type.equals("proxy")) {
+                if (pr == null) step.fail(at + ": rules.proxies is not {allowed, cap}, so the proxy cannot be checked", l.seq());
+                else if (!(Boolean) pr[0]) step.fail(at + ": proxies are not allowed in this vote", l.seq());
+                Object party = e.get("party");
+                if (!(party instanceof String)) step.fail(at + ": a proxy without a party", l.seq());
+                else if (roster != null && !roster.containsKey(party)) step.fail(at + ": a proxy for " + show(party) + ", not a roster party", l.seq());
+                if (!(e.get("holder") instanceof String h && HOLDER.matcher(h).matches())) step.fail(at + ": holder is not 16 base32 symbols", l.seq());
+                if (!(e.get("authorization_sha256") instanceof String ah && SCAN_HEX.matcher(ah).matches())) step.fail(at + ": authorization_sha256 is not 64 lowercase hex digits", l.seq());
+                if (!(party instanceof String ps)) continue;
+                Long first = proxyByParty.get(ps);
+                if (first != null) step.fail(at + ": a second proxy for party " + ps + " (the first is seq " + first + ")", l.seq());
+                else proxyByParty.put(ps, l.seq());
+                if (!(e.get("holder") instanceof String holder)) continue;
+                Set<String> held = proxyByHolder.computeIfAbsent(holder, x -> new HashSet<>());
+                if (held.add(ps) && pr != null && held.size() > (Long) pr[1]) step.fail(at + ": holder " + holder + " holds proxies for " + held.size() + " parties, more than the cap " + pr[1], l.seq());
+                continue;
+            }
             if ((COUNTED.contains(type) || type.equals("ballot_rejected") || type.equals("ballot_superseded"))
                     && !(e.get("matter") instanceof String mk && matterKeys.contains(mk))) {
                 step.fail(at + ": matter " + show(e.get("matter")) + " is not a matter of this vote", l.seq());
@@ -1723,6 +1803,11 @@ public class Verifier {
             }
             if (type.equals("ballot_rejected")) {
                 if (!(e.get("reason") instanceof String reason) || blank(reason)) step.fail(at + ": a rejected ballot without a reason", l.seq());
+                if (e.containsKey("proxy")) {
+                    Object ref = e.get("proxy");
+                    boolean refOk = isCount(ref) && count(ref) < l.seq() && lines.get((int) count(ref)).entry() != null && "proxy".equals(lines.get((int) count(ref)).entry().get("type"));
+                    if (!refOk) step.fail(at + ": proxy " + show(ref) + " is not an earlier proxy entry", l.seq());
+                }
                 continue;
             }
             if (type.equals("ballot_superseded")) {
@@ -1731,20 +1816,30 @@ public class Verifier {
             }
             if (!COUNTED.contains(type)) continue;
             if (type.equals("paper_ballot")) {
-                boolean shapeOk = isStr(e.get("party")) && obj(e.get("weights")) != null && "paper".equals(e.get("channel")) && isStr(e.get("nonce"));
-                if (!shapeOk) step.fail(at + ": a paper ballot needs party, weights, channel \"paper\" and nonce", l.seq());
-                // §4.2: two different clerks, the scan's SHA-256, received by the window's end.
+                boolean shapeOk = isStr(e.get("party")) && obj(e.get("weights")) != null && ("paper".equals(e.get("channel")) || "proxy".equals(e.get("channel"))) && isStr(e.get("nonce"));
+                if (!shapeOk) step.fail(at + ": a paper ballot needs party, weights, channel \"paper\" or \"proxy\" and nonce", l.seq());
+                // §4.2: two different clerks, the scan's SHA-256, received by the window's (effective) end.
                 boolean clerksOk = e.get("clerks") instanceof List<?> cl && cl.size() == 2
                         && cl.get(0) instanceof String c0 && !blank(c0) && cl.get(1) instanceof String c1 && !blank(c1) && !c0.equals(c1);
                 if (!clerksOk) step.fail(at + ": clerks must be two different non-empty ids, not " + show(e.get("clerks")), l.seq());
                 if (!(e.get("scan_sha256") instanceof String sh && SCAN_HEX.matcher(sh).matches())) step.fail(at + ": scan_sha256 is not 64 lowercase hex digits", l.seq());
                 long[] received = e.get("received_at") instanceof String rt ? instant(rt) : null;
                 if (received == null) step.fail(at + ": received_at " + show(e.get("received_at")) + " is not a time", l.seq());
-                else if (closesAt == null) step.fail(at + ": the manifest's window.closes_at is not a time, so received_at cannot be checked", l.seq());
-                else if (received[0] > closesAt[0] || (received[0] == closesAt[0] && received[1] > closesAt[1])) step.fail(at + ": received after the window closed", l.seq());
+                else if (finalClose == null) step.fail(at + ": the manifest's window.closes_at is not a time, so received_at cannot be checked", l.seq());
+                else if (cmp(received, finalClose) > 0) step.fail(at + ": received after the window closed", l.seq());
             } else {
                 boolean shapeOk = isStr(e.get("party")) && obj(e.get("weights")) != null && isStr(e.get("channel")) && isStr(e.get("nonce")) && isStr(e.get("token"));
                 if (!shapeOk) step.fail(at + ": a ballot needs party, weights, channel, nonce and token", l.seq());
+            }
+            // §4.3: a proxy holder's ballot names an earlier proxy entry of the same party.
+            if ("proxy".equals(e.get("channel"))) {
+                Object ref = e.get("proxy");
+                Map<String, Object> target = isCount(ref) && count(ref) < l.seq() ? lines.get((int) count(ref)).entry() : null;
+                if (target == null || !"proxy".equals(target.get("type")) || !isStr(e.get("party")) || !e.get("party").equals(target.get("party"))) {
+                    step.fail(at + ": a proxy ballot without an earlier proxy entry of its party (proxy " + show(ref) + ")", l.seq());
+                }
+            } else if (e.containsKey("proxy")) {
+                step.fail(at + ": a proxy field on channel " + show(e.get("channel")), l.seq());
             }
             if (sealed) {
                 byte[] c = e.get("commit") instanceof String cs ? unb64(cs) : null;
@@ -1909,9 +2004,24 @@ public class Verifier {
             }
         }
 
+        // §10.5: consent of the owners of occupied parts, on every non-consultation matter.
+        Set<String> occupied = new HashSet<>(mf.occupiedParts);
+        List<String> required = new ArrayList<>();
+        for (Party p : roster) {
+            for (String part : p.parts()) {
+                if (occupied.contains(part)) {
+                    if (!required.contains(p.party())) required.add(p.party());
+                    break;
+                }
+            }
+        }
+        List<Matter> consentMatters = new ArrayList<>();
+        if (!occupied.isEmpty()) for (Matter m : mf.matters) if (!"consultation".equals(m.category())) consentMatters.add(m);
+
         for (Line t : tallies) {
             Map<String, Object> e = t.entry();
             String at = "seq " + t.seq();
+            checkConsent(step, mf, t, consentMatters, required, byId, total, ballots, sealed, openings, full);
             if (!isStr(e.get("engine"))) step.fail(at + ": the tally entry does not name its engine", t.seq());
             else step.note(at + ": tally by " + e.get("engine") + ", stage " + show(e.get("stage")));
             Map<String, Object> results = obj(e.get("results"));
@@ -1952,9 +2062,76 @@ public class Verifier {
             Map<String, Object> json = obj(parseJson(utf8(tallyJson)));
             if (json == null || obj(json.get("matters")) == null) step.fail("tally.json is not {\"matters\": {…}}");
             else if (last == null) step.fail("tally.json exists, but the log has no tally entry");
-            else if (!canonOrNull(json.get("matters")).equals(canonOrNull(last.entry().get("results")))) step.fail("tally.json differs from the tally entry (seq " + last.seq() + ")", last.seq());
+            else {
+                if (!canonOrNull(json.get("matters")).equals(canonOrNull(last.entry().get("results")))) step.fail("tally.json differs from the tally entry (seq " + last.seq() + ")", last.seq());
+                // §11: tally.json's consent is the last tally entry's (both absent is equal).
+                if (!canonOrNull(json.get("consent")).equals(canonOrNull(last.entry().get("consent")))) step.fail("tally.json's consent differs from the tally entry's (seq " + last.seq() + ")", last.seq());
+            }
         }
         if (last == null && tallyJson == null) step.skip("the log has no tally entry yet (the vote is not closed): nothing to compare", true);
+    }
+
+    /** §10.5 and §12 V10: the tally entry's consent object. */
+    void checkConsent(Step step, Manifest mf, Line t, List<Matter> consentMatters, List<String> required, Map<String, Party> byId, W total,
+            List<Line> ballots, boolean sealed, Map<Long, String> openings, boolean full) {
+        Map<String, Object> e = t.entry();
+        String at = "seq " + t.seq();
+        if (consentMatters.isEmpty()) {
+            if (e.containsKey("consent")) step.fail(at + ": consent without occupied parts in the manifest", t.seq());
+            return;
+        }
+        Map<String, Object> consent = obj(e.get("consent"));
+        if (consent == null) {
+            step.fail(at + ": no consent object although the manifest has occupied parts", t.seq());
+            return;
+        }
+        Set<String> keys = new HashSet<>();
+        for (Matter m : consentMatters) keys.add(m.key());
+        for (String k : consent.keySet()) if (!keys.contains(k)) step.fail(at + ": consent for " + k + ", which needs none", t.seq());
+        List<String> rosterOrder = new ArrayList<>(byId.keySet());
+        for (Matter m : consentMatters) {
+            Map<String, Object> claimed = obj(consent.get(m.key()));
+            if (claimed == null) {
+                step.fail(at + ": no consent for matter " + m.key(), t.seq());
+                continue;
+            }
+            Recount r;
+            try {
+                r = tally(mf, m, byId, total, inputs(m, ballots, t.seq(), sealed, openings));
+            } catch (EngineError err) {
+                continue; // reported with the matter's result
+            }
+            if (full) {
+                List<Object> given = new ArrayList<>();
+                for (String p : rosterOrder) if (r.yes.contains(p) && required.contains(p)) given.add(p);
+                Map<String, Object> want = new LinkedHashMap<>();
+                want.put("required", new ArrayList<Object>(required));
+                want.put("given", given);
+                want.put("satisfied", given.containsAll(required));
+                if (!canonOrNull(want).equals(canonOrNull(claimed))) step.fail(at + ": matter " + m.key() + ": consent differs from the recount " + canonOrNull(want), t.seq());
+                continue;
+            }
+            for (String k : claimed.keySet()) {
+                if (!k.equals("given") && !k.equals("required") && !k.equals("satisfied")) step.fail(at + ": matter " + m.key() + ": consent has the key " + k, t.seq());
+            }
+            if (!canonOrNull(claimed.get("required")).equals(canonOrNull(new ArrayList<Object>(required)))) step.fail(at + ": matter " + m.key() + ": consent.required is not the parties of the occupied parts", t.seq());
+            boolean givenOk = claimed.get("given") instanceof List<?>;
+            int last = -1;
+            if (givenOk) {
+                for (Object p : (List<?>) claimed.get("given")) {
+                    int idx = p instanceof String ps && r.voted.contains(ps) && required.contains(ps) ? rosterOrder.indexOf(ps) : -1;
+                    if (idx <= last) {
+                        givenOk = false;
+                        break;
+                    }
+                    last = idx;
+                }
+            }
+            if (!givenOk) step.fail(at + ": matter " + m.key() + ": consent.given must list required parties that voted, in roster order, once each", t.seq());
+            else if (!(claimed.get("satisfied") instanceof Boolean sat) || sat != ((List<?>) claimed.get("given")).containsAll(required)) {
+                step.fail(at + ": matter " + m.key() + ": consent.satisfied does not follow from given and required", t.seq());
+            }
+        }
     }
 
     List<BallotIn> inputs(Matter m, List<Line> ballots, long before, boolean sealed, Map<Long, String> openings) {

@@ -10,10 +10,11 @@
 
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_CASES } from '../independent/ledger-cases.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SAMPLE = path.join(ROOT, 'docs/ledger-sample');
@@ -509,6 +510,28 @@ suite(title, () => {
       expect(r.ts.code, r.ts.stdout).toBe(0);
     }
     expect(runs[2]!.java.stdout).toMatch(/^V11 ok$/m);
+  });
+
+  // Proxies, window extensions and consent (docs/ledger.md §4.3, §4.4, §10.5): exports built by
+  // hand (test/independent/ledger-cases.ts, the cases verify.test.ts checks in-process), written
+  // to disk and given to both verifiers.
+  it.each(LEDGER_CASES)('agree on a hand-built export: $name', async (c) => {
+    const built = await c.build();
+    const dir = path.join(work, `case-${++n}`);
+    for (const [p, bytes] of built.files) {
+      mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+      writeFileSync(path.join(dir, p), bytes);
+    }
+    const extra: string[] = [];
+    if (c.withOpenings) {
+      writeFileSync(`${dir}.openings.jsonl`, built.openings!);
+      extra.push('--openings', `${dir}.openings.jsonl`);
+    }
+    const r = await both(dir, extra);
+    expectAgreement(r);
+    expect([...r.ts.failing.keys()].sort(), r.ts.stdout).toEqual([...c.fails].sort());
+    expect(r.ts.code).toBe(c.fails.length ? 1 : 0);
+    for (const [id, seqs] of Object.entries(c.seqs?.(built) ?? {})) expect(r.ts.failing.get(id), r.ts.stdout).toEqual(seqs);
   });
 
   it.each(TAMPERED)('agree on a tampered export: $name', async (c) => {

@@ -5,311 +5,41 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commitment } from '../../src/domain/ledger/commitment.ts';
-import { sealEntry, type EntryType } from '../../src/domain/ledger/entry.ts';
+import { type EntryType } from '../../src/domain/ledger/entry.ts';
 import { leafHash, sha256Bytes, toBase64 } from '../../src/domain/ledger/hash.ts';
 import { canonicalize, type Json } from '../../src/domain/ledger/jcs.ts';
 import { MerkleTree } from '../../src/domain/ledger/merkle.ts';
-import { checkpointText, signNote, verifierKey } from '../../src/domain/ledger/note.ts';
-import { serializeProofFile } from '../../src/domain/ledger/proof-file.ts';
 import { verifyExport, type StepId, type VerifyReport } from '../../src/domain/ledger/verify.ts';
-import { DEFAULT_RULES, type EstateRules } from '../../src/domain/rules/settings.ts';
-import { normalizeTallyRules, tally, toContractJson, type BallotInput, type Category } from '../../src/domain/tally/tally.ts';
-import { electorateOfRoster, rosterLines, type RosterParty } from '../../src/modules/votes/snapshot.ts';
+import { rosterLines } from '../../src/modules/votes/snapshot.ts';
 import { commitment as serviceCommitment } from '../../src/modules/votes/service.ts';
+import {
+  assemble,
+  buildExport,
+  checkpointNote,
+  CLOSES_AT,
+  DEFAULT_EVENTS,
+  ENGINE,
+  Log,
+  makeKey,
+  ORIGIN,
+  receiptFor,
+  rechain,
+  resign,
+  resum,
+  ROSTER,
+  SCAN,
+  setEntries,
+  tallyResults,
+  textsOf,
+  utf8,
+  type Built,
+  type Event,
+  type Key,
+} from '../independent/ledger-builder.ts';
+import { HOLDER_A, LEDGER_CASES, OCCUPIED, PROXY_EVENTS } from '../independent/ledger-cases.ts';
 
-// ---------------------------------------------------------------------------------------------
-// A test helper that builds a vote's export from scratch, the way the service writes its log.
-
-const ORIGIN = 'vote.example/linli/estate-1/vote-1';
-const AT = '2025-06-01T08:00:00.000Z';
-const ENGINE = 'linli-tally/1';
-const utf8 = new TextEncoder();
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-interface Key {
-  name: string;
-  publicKey: Uint8Array;
-  sign: (msg: Uint8Array) => Promise<Uint8Array>;
-  vkey: string;
-}
-
-async function makeKey(name = ORIGIN): Promise<Key> {
-  const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
-  const sign = async (msg: Uint8Array) => new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, msg as Uint8Array<ArrayBuffer>));
-  return { name, publicKey, sign, vkey: verifierKey(name, publicKey) };
-}
-
-/** Five owner parties in building 1; p5 holds two parts. */
-const ROSTER: RosterParty[] = [
-  { id: 'p1', parts: [{ partId: '1-101', building: '1', entrance: '1', areaCents: 8_950 }], areaCents: 8_950, developer: false },
-  { id: 'p2', parts: [{ partId: '1-102', building: '1', entrance: '1', areaCents: 12_000 }], areaCents: 12_000, developer: false },
-  { id: 'p3', parts: [{ partId: '1-201', building: '1', entrance: '1', areaCents: 9_525 }], areaCents: 9_525, developer: false },
-  { id: 'p4', parts: [{ partId: '1-202', building: '1', entrance: '2', areaCents: 11_010 }], areaCents: 11_010, developer: false },
-  {
-    id: 'p5',
-    parts: [
-      { partId: '1-301', building: '1', entrance: '2', areaCents: 10_000 },
-      { partId: 'P-07', building: '1', entrance: null, areaCents: 1_250 },
-    ],
-    areaCents: 11_250,
-    developer: false,
-  },
-];
-
-const MATTERS = [
-  { key: 'm1', title: '续聘物业服务企业', category: '4', kind: 'yes_no', options: [] as { key: string; name: string }[] },
-  { key: 'm2', title: '外墙涂料颜色', category: '3', kind: 'options', options: [{ key: 'A', name: '米白' }, { key: 'B', name: '浅灰' }, { key: 'C', name: '砖红' }] },
-];
-
-/** What the log records between setup and close, in order. */
-type Event =
-  | { t: 'ballot'; matter: string; party: string; choice: string; nonce?: string }
-  | { t: 'rejected'; matter: string; party: string; reason: string; nonce?: string }
-  /**
-   * A paper ballot entered by two clerks (a `paper_ballot` entry, or with `reason` a refused one:
-   * `ballot_rejected`, channel paper); `fields` overrides body fields (undefined drops one).
-   */
-  | { t: 'paper'; matter: string; party: string; choice: string; nonce?: string; reason?: string; fields?: Record<string, Json | undefined> }
-  | { t: 'supersede'; matter: string; party: string }
-  | { t: 'raw'; type: EntryType; body: Record<string, Json> };
-
-/** Every party votes on both matters: m1 passes 4:1 … and m2 adopts A. */
-const DEFAULT_EVENTS: Event[] = [
-  { t: 'ballot', matter: 'm1', party: 'p1', choice: 'yes' },
-  { t: 'ballot', matter: 'm2', party: 'p1', choice: 'A' },
-  { t: 'ballot', matter: 'm1', party: 'p2', choice: 'yes' },
-  { t: 'ballot', matter: 'm2', party: 'p2', choice: 'A' },
-  { t: 'rejected', matter: 'm1', party: 'p3', reason: 'choice not allowed' },
-  { t: 'ballot', matter: 'm1', party: 'p3', choice: 'no' },
-  { t: 'ballot', matter: 'm2', party: 'p3', choice: 'B' },
-  { t: 'ballot', matter: 'm1', party: 'p4', choice: 'yes' },
-  { t: 'ballot', matter: 'm2', party: 'p4', choice: 'A' },
-  { t: 'ballot', matter: 'm1', party: 'p5', choice: 'abstain' },
-  { t: 'ballot', matter: 'm2', party: 'p5', choice: 'C' },
-];
-
-interface BuildOptions {
-  secrecy?: 'open' | 'sealed';
-  revision?: 'final' | 'last_counts';
-  spoilt?: 'participates' | 'excluded';
-  events?: Event[];
-  /** Checkpoint sizes besides the full log (which always gets one). */
-  checkpoints?: number[];
-  /** Put openings.jsonl in the export folder (sealed mode). */
-  openingsInFolder?: boolean;
-  key?: Key;
-  /** Leave `vkey` out of the manifest (an older export): V6 falls back to keys.txt. */
-  noManifestKey?: boolean;
-  /** More keys for keys.txt, after the log key (the deployment's other keys). */
-  extraKeys?: Key[];
-  /** The manifest's `window` (default: 2025-05-26 to 2025-06-05). */
-  window?: Json;
-}
-
-interface Built {
-  files: Map<string, Uint8Array>;
-  key: Key;
-  /** Exact entry texts, in order. */
-  texts: string[];
-  openings: Uint8Array | null;
-  manifest: string;
-  rules: EstateRules;
-  /** Seqs of the entries by role, for pointing attacks at them. */
-  seqs: { ballots: number[]; close: number; tally: number };
-}
-
-/** The manifest's window end; paper ballots must be received by then. */
-const CLOSES_AT = '2025-06-05T00:00:00.000Z';
-const SCAN = 'ab'.repeat(32);
-
-/** The body of a paper ballot as enterPaperBallot writes it (before choice or commit). */
-function paperBody(ev: Extract<Event, { t: 'paper' }>, nonce: string): Record<string, Json> {
-  const body: Record<string, Json | undefined> = {
-    matter: ev.matter,
-    party: ev.party,
-    weights: weightsOf(ev.party),
-    channel: 'paper',
-    nonce,
-    clerks: ['clerk-a', 'clerk-b'],
-    scan_sha256: SCAN,
-    received_at: '2025-06-01T07:30:00.000Z',
-    ...ev.fields,
-  };
-  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) as Record<string, Json>;
-}
-
-/** A party's first part; a party outside the roster gets a part no roster holds (the engine rejects it). */
-const rosterPart = (party: string) => ROSTER.find((p) => p.id === party)?.parts[0].partId ?? `not-in-roster-${party}`;
-const weightsOf = (party: string) => ({ area_cents: ROSTER.find((p) => p.id === party)?.areaCents ?? 1, heads: 1 });
-
-/** The engine's results for the ballots in `texts`, as closeVote computes them. */
-function tallyResults(texts: string[], rules: EstateRules, choices: Map<number, string>): Record<string, Json> {
-  const electorate = electorateOfRoster(ROSTER);
-  const entries = texts.map((t) => JSON.parse(t) as Record<string, unknown>);
-  const results: Record<string, Json> = {};
-  for (const m of MATTERS) {
-    const tr = normalizeTallyRules({
-      category: (m.category === 'consultation' ? 'consultation' : Number(m.category)) as Category,
-      scope: null,
-      merge: rules.merge,
-      countKinds: rules.countKinds,
-      revision: rules.revision,
-      spoilt: rules.spoilt,
-      nonVoters: rules.nonVoters,
-      options: m.kind === 'options' ? m.options.map((o) => o.key) : null,
-    });
-    const ballots: BallotInput[] = entries
-      .filter((e) => (e.type === 'ballot' || e.type === 'paper_ballot') && e.matter === m.key)
-      .map((e) => ({ seq: e.seq as number, partId: rosterPart(e.party as string), channel: e.type === 'paper_ballot' ? 'paper' : 'online', choice: choices.get(e.seq as number)! }));
-    results[m.key] = toContractJson(tally(electorate, ballots, tr), tr) as unknown as Json;
-  }
-  return results;
-}
-
-/** Log writer: chains each entry to the previous leaf, like appendEntries. */
-class Log {
-  texts: string[] = [];
-  private prev = '';
-  add(type: EntryType, body: Record<string, Json>): number {
-    const seq = this.texts.length;
-    const sealed = sealEntry({ v: 1, log: ORIGIN, seq, prev: this.prev, type, at: AT }, body);
-    this.texts.push(sealed.text);
-    this.prev = sealed.leaf;
-    return seq;
-  }
-}
-
-async function buildExport(opts: BuildOptions = {}): Promise<Built> {
-  const key = opts.key ?? (await makeKey());
-  const rules: EstateRules = { ...DEFAULT_RULES, countKinds: [...DEFAULT_RULES.countKinds], forms: [...DEFAULT_RULES.forms], proxies: { ...DEFAULT_RULES.proxies }, secrecy: opts.secrecy ?? 'open', revision: opts.revision ?? 'final', spoilt: opts.spoilt ?? DEFAULT_RULES.spoilt };
-  const rosterText = rosterLines(ROSTER);
-  const manifest = canonicalize({
-    v: 1,
-    log: ORIGIN,
-    estate: 'estate-1',
-    vote: 'vote-1',
-    title: '2025 年第一次业主大会',
-    notice_date: '2025-05-10',
-    window: opts.window === undefined ? { opens_at: '2025-05-26T00:00:00.000Z', closes_at: CLOSES_AT } : opts.window,
-    scope: null,
-    rules: rules as unknown as Json,
-    matters: MATTERS.map((m) => ({ key: m.key, title: m.title, category: m.category, kind: m.kind, options: m.options.map((o) => ({ key: o.key, name: o.name, color_hex: null, color_code: null })) })),
-    electorate: { parties: ROSTER.length, area_cents: ROSTER.reduce((n, p) => n + p.areaCents, 0), merge: rules.merge, roster_sha256: toBase64(sha256Bytes(rosterText)) },
-    ...(opts.noManifestKey ? {} : { vkey: key.vkey }),
-  });
-
-  const log = new Log();
-  log.add('setup', { manifest_sha256: toBase64(sha256Bytes(manifest)) });
-  const sealed = rules.secrecy === 'sealed';
-  const choices = new Map<number, string>();
-  const openings: string[] = [];
-  const ballots: number[] = [];
-  const lastBallot = new Map<string, number>();
-  let nonce = 0;
-  for (const ev of opts.events ?? DEFAULT_EVENTS) {
-    if (ev.t === 'raw') {
-      log.add(ev.type, ev.body);
-      continue;
-    }
-    if (ev.t === 'paper') {
-      const body = paperBody(ev, ev.nonce ?? `pair-${++nonce}`);
-      if (ev.reason !== undefined) {
-        log.add('ballot_rejected', { ...body, reason: ev.reason });
-        continue;
-      }
-      const salt = toBase64(randomBytes(32));
-      const seq = log.add('paper_ballot', sealed ? { ...body, commit: commitment(ORIGIN, ev.matter, ev.party, ev.choice, salt) } : { ...body, choice: ev.choice });
-      if (sealed) openings.push(canonicalize({ seq, matter: ev.matter, party: ev.party, choice: ev.choice, salt }));
-      choices.set(seq, ev.choice);
-      ballots.push(seq);
-      lastBallot.set(`${ev.matter}/${ev.party}`, seq);
-      continue;
-    }
-    const base = { matter: ev.matter, party: ev.party, weights: weightsOf(ev.party), channel: 'online', nonce: (ev.t === 'supersede' ? undefined : ev.nonce) ?? `nonce-${++nonce}`, token: `tok-${ev.party}` };
-    if (ev.t === 'rejected') {
-      log.add('ballot_rejected', { ...base, reason: ev.reason });
-    } else if (ev.t === 'supersede') {
-      log.add('ballot_superseded', { matter: ev.matter, party: ev.party, superseded_seq: lastBallot.get(`${ev.matter}/${ev.party}`)! });
-    } else {
-      const salt = toBase64(randomBytes(32));
-      const seq = log.texts.length;
-      log.add('ballot', sealed ? { ...base, commit: commitment(ORIGIN, ev.matter, ev.party, ev.choice, salt) } : { ...base, choice: ev.choice });
-      if (sealed) openings.push(canonicalize({ seq, matter: ev.matter, party: ev.party, choice: ev.choice, salt }));
-      choices.set(seq, ev.choice);
-      ballots.push(seq);
-      lastBallot.set(`${ev.matter}/${ev.party}`, seq);
-    }
-  }
-  const close = log.add('close', { reason: 'the voting window ended', manual: false });
-  const results = tallyResults(log.texts, rules, choices);
-  const tallySeq = log.add('tally', { engine: ENGINE, stage: 'preliminary', results });
-  log.add('publication', { stage: 'final' });
-
-  const openingsBytes = sealed ? utf8.encode(openings.map((l) => `${l}\n`).join('')) : null;
-  const files = await assemble({ texts: log.texts, manifest, rosterText, results, key, checkpoints: opts.checkpoints ?? [1, 5, 9], extraKeys: opts.extraKeys });
-  if (openingsBytes && opts.openingsInFolder) files.set('openings.jsonl', openingsBytes);
-  resum(files);
-  return { files, key, texts: log.texts, openings: openingsBytes, manifest, rules, seqs: { ballots, close, tally: tallySeq } };
-}
-
-/** Writes the export files for a given log (checkpoints signed by `key`, at `checkpoints` and the full size). */
-async function assemble(a: { texts: string[]; manifest: string; rosterText: string; results: Record<string, Json>; key: Key; checkpoints: number[]; extraKeys?: Key[] }) {
-  const files = new Map<string, Uint8Array>();
-  files.set('manifest.json', utf8.encode(a.manifest));
-  files.set('roster.jsonl', utf8.encode(a.rosterText));
-  files.set('entries.jsonl', utf8.encode(a.texts.map((t) => `${t}\n`).join('')));
-  files.set('tally.json', utf8.encode(`${JSON.stringify({ matters: a.results }, null, 2)}\n`));
-  files.set('keys.txt', utf8.encode([a.key, ...(a.extraKeys ?? [])].map((k) => `${k.vkey}\n`).join('')));
-  const tree = new MerkleTree(a.texts.map((t) => leafHash(t)));
-  for (const size of new Set([...a.checkpoints.filter((n) => n < a.texts.length), a.texts.length])) {
-    files.set(`checkpoints/${size}.note`, utf8.encode(await checkpointNote(a.key, size, tree.root(size))));
-  }
-  return files;
-}
-
-async function checkpointNote(key: Key, size: number, root: Uint8Array, origin = ORIGIN): Promise<string> {
-  return signNote(checkpointText({ origin, size, rootB64: toBase64(root) }), key.name, key.publicKey, key.sign);
-}
-
-/** Recomputes SHA256SUMS, as an attacker who controls the export would. */
-function resum(files: Map<string, Uint8Array>): Map<string, Uint8Array> {
-  files.delete('SHA256SUMS');
-  const lines = [...files.keys()].sort().map((p) => `${hex(sha256Bytes(files.get(p)!))}  ${p}\n`);
-  files.set('SHA256SUMS', utf8.encode(lines.join('')));
-  return files;
-}
-
-const textsOf = (files: Map<string, Uint8Array>) => new TextDecoder().decode(files.get('entries.jsonl')).split('\n').slice(0, -1);
-const setEntries = (files: Map<string, Uint8Array>, texts: string[]) => files.set('entries.jsonl', utf8.encode(texts.map((t) => `${t}\n`).join('')));
-
-/** Re-chains entries from `from` on (prev and seq), re-canonicalized: an operator rewriting history. */
-function rechain(texts: string[], from: number): string[] {
-  const out = [...texts];
-  for (let i = from; i < out.length; i++) {
-    const e = JSON.parse(out[i]) as Record<string, Json>;
-    e.seq = i;
-    e.prev = i === 0 ? '' : toBase64(leafHash(out[i - 1]));
-    out[i] = canonicalize(e);
-  }
-  return out;
-}
-
-/** Replaces every checkpoint with freshly signed ones over `texts` (the operator holds the key). */
-async function resign(files: Map<string, Uint8Array>, texts: string[], key: Key, sizes: number[] = [1, 5, 9]) {
-  for (const p of [...files.keys()]) if (p.startsWith('checkpoints/')) files.delete(p);
-  const tree = new MerkleTree(texts.map((t) => leafHash(t)));
-  for (const size of new Set([...sizes.filter((n) => n < texts.length), texts.length])) {
-    files.set(`checkpoints/${size}.note`, utf8.encode(await checkpointNote(key, size, tree.root(size))));
-  }
-}
-
-/** An owner's receipt for entry `seq` against the checkpoint of `size` (default: the whole log). */
-async function receiptFor(built: Built, seq: number, size = built.texts.length): Promise<Uint8Array> {
-  const tree = new MerkleTree(built.texts.map((t) => leafHash(t)));
-  const note = await checkpointNote(built.key, size, tree.root(size));
-  return utf8.encode(serializeProofFile({ extra: utf8.encode(built.texts[seq]), index: seq, hashes: tree.inclusionProof(seq, size), checkpointNote: note }));
-}
+// The exports are built from scratch by test/independent/ledger-builder.ts, the way the service
+// writes its log.
 
 const step = (r: VerifyReport, id: StepId) => r.steps.find((s) => s.id === id)!;
 const failed = (r: VerifyReport) => r.steps.filter((s) => !s.ok).map((s) => s.id);
@@ -1057,5 +787,67 @@ describe('scripts/verify-ledger.ts', () => {
       expect(r.stderr).toMatch(/usage|no such folder|cannot read|unknown option/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Proxies, window extensions and the consent of occupied parts (docs/ledger.md §4.3, §4.4,
+// §10.5). The cases are shared with test/unit/independent-verifier.test.ts, which runs the Java
+// verifier on them too.
+
+describe('verifyExport: proxies, window extensions, consent of occupied parts', () => {
+  it.each(LEDGER_CASES)('$name', async (c) => {
+    const built = await c.build();
+    const report = await verifyExport(built.files, c.withOpenings ? { openings: built.openings! } : {});
+    if (!c.fails.length) expect(explain(report)).toBe('');
+    expect(failed(report), explain(report)).toEqual(c.fails);
+    for (const [id, seqs] of Object.entries(c.seqs?.(built) ?? {})) expect(step(report, id as StepId).failingSeqs, `${id}: ${explain(report)}`).toEqual(seqs);
+    if (c.detail) expect(report.steps.flatMap((s) => (s.ok ? [] : s.details)).join(' | ')).toMatch(c.detail);
+  });
+
+  it('counts a proxy holder’s ballots as the principal’s, online and on paper, and passes channel "proxy" to the engine', async () => {
+    const built = await buildExport({ events: PROXY_EVENTS });
+    const report = await verifyExport(built.files);
+    expect(explain(report)).toBe('');
+    const online = await verifyExport((await buildExport()).files);
+    expect(report.recount?.matters).toEqual(online.recount?.matters);
+    const p3 = JSON.parse(built.texts.find((t) => t.includes('"party":"p3"') && t.includes('"type":"ballot"'))!) as Record<string, Json>;
+    expect(p3).toMatchObject({ channel: 'proxy', proxy: 1, token: 'tok-p3' });
+    const p4 = JSON.parse(built.texts.find((t) => t.includes('"party":"p4"') && t.includes('"type":"paper_ballot"'))!) as Record<string, Json>;
+    expect(p4).toMatchObject({ channel: 'proxy', proxy: 2, clerks: ['clerk-a', 'clerk-b'], scan_sha256: SCAN });
+    const refused = JSON.parse(built.texts.find((t) => t.includes('"type":"ballot_rejected"'))!) as Record<string, Json>;
+    expect(refused).toMatchObject({ party: 'p3', channel: 'proxy', proxy: 1 });
+    expect(JSON.parse(built.texts[1])).toMatchObject({ type: 'proxy', party: 'p3', holder: HOLDER_A });
+  });
+
+  it('recomputes the consent: required from the roster, given from their effective yes ballots', async () => {
+    const unsatisfied = await verifyExport((await buildExport({ occupiedParts: OCCUPIED })).files);
+    expect(unsatisfied.recount?.consent).toEqual({
+      m1: { required: ['p3', 'p5'], given: [], satisfied: false },
+      m2: { required: ['p3', 'p5'], given: [], satisfied: false },
+    });
+    // The engine's result is unchanged by consent: m1 passes, though consent is not satisfied.
+    expect(unsatisfied.recount?.matters.m1).toMatchObject({ outcome: 'passed' });
+
+    // Under last_counts the effective (last) ballot decides: p3 first says no, then yes.
+    const events: Event[] = [...DEFAULT_EVENTS, { t: 'supersede', matter: 'm1', party: 'p3' }, { t: 'ballot', matter: 'm1', party: 'p3', choice: 'yes' }];
+    const revised = await buildExport({ revision: 'last_counts', occupiedParts: OCCUPIED, events });
+    const r = await verifyExport(revised.files);
+    expect(explain(r)).toBe('');
+    expect((r.recount?.consent as Record<string, unknown>).m1).toEqual({ required: ['p3', 'p5'], given: ['p3'], satisfied: false });
+    const tallyJson = JSON.parse(new TextDecoder().decode(revised.files.get('tally.json'))) as Record<string, unknown>;
+    expect(tallyJson.consent).toEqual(JSON.parse(revised.texts[revised.seqs.tally]).consent);
+
+    // Sealed without openings: only `required` can be recomputed.
+    const blind = await verifyExport((await buildExport({ secrecy: 'sealed', occupiedParts: OCCUPIED })).files);
+    expect(blind.recount?.consent).toEqual({ m1: { required: ['p3', 'p5'] }, m2: { required: ['p3', 'p5'] } });
+    // Without occupied parts there is no consent at all.
+    expect((await verifyExport((await buildExport()).files)).recount).not.toHaveProperty('consent');
+  });
+
+  it('a manifest whose occupied_parts is not an array of strings is unusable → V1', async () => {
+    const built = await buildExport({ occupiedParts: ['1-201', 7 as unknown as string] });
+    const report = await verifyExport(built.files);
+    expect(step(report, 'V1').details).toContain('manifest: "occupied_parts" must be an array of part ids (strings)');
   });
 });

@@ -1,5 +1,31 @@
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
+
+type NativeHash = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') => Uint8Array;
+
+/**
+ * Node's one-shot native SHA-256 (`crypto.hash`, Node ≥ 20.12), found through
+ * `process.getBuiltinModule` rather than an import so this module stays browser-safe; null in a
+ * browser (or an older Node), where @noble/hashes does the work. Both give the same digests; the
+ * native one is several times faster on small inputs, which is what a million-entry log is made
+ * of (leaf hashes, interior nodes, commitments).
+ */
+const nativeHash: NativeHash | null = (() => {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const crypto = proc?.getBuiltinModule?.('node:crypto') as { hash?: unknown } | undefined;
+    return typeof crypto?.hash === 'function' ? (crypto.hash as NativeHash) : null;
+  } catch {
+    return null;
+  }
+})();
+
+/** SHA-256 of bytes, as a plain Uint8Array (never a Buffer, whose slice() does not copy). */
+export function sha256(data: Uint8Array): Uint8Array {
+  if (!nativeHash) return nobleSha256(data);
+  const d = nativeHash('sha256', data, 'buffer');
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
 
 /** RFC 6962 §2.1 leaf hash: SHA-256(0x00 ‖ entry bytes). */
 export function leafHash(entry: Uint8Array | string): Uint8Array {

@@ -41,6 +41,11 @@ export function isCanonical(text: string): boolean {
   } catch {
     return false;
   }
+  return isCanonicalParsed(text, parsed);
+}
+
+/** {@link isCanonical} for text the caller has already parsed (`parsed` is `JSON.parse(text)`). */
+export function isCanonicalParsed(text: string, parsed: Json): boolean {
   try {
     return canonicalize(parsed) === text && allNfc(parsed);
   } catch {

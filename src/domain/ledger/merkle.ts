@@ -7,11 +7,10 @@
  * - Leaves here are leaf HASHES (SHA-256(0x00 ‖ entry bytes), see hash.ts); the tree never sees
  *   entry bytes, so one tree serves the service, the verifier and the receipts.
  *
- * Browser-safe: Uint8Array and @noble/hashes only (the auditor page imports this file).
+ * Browser-safe: Uint8Array and hash.ts only (the auditor page imports this file).
  */
 
-import { sha256 } from '@noble/hashes/sha2.js';
-import { nodeHash } from './hash.ts';
+import { nodeHash, sha256 } from './hash.ts';
 
 /** Bytes of a SHA-256 hash. */
 export const HASH_SIZE = 32;

@@ -8,7 +8,8 @@
  *   `electorate.roster_sha256`
  * - `entries.jsonl` — the log, one entry per line, exact stored bytes, `\n` after each
  * - `checkpoints/<size>.note` — signed checkpoints
- * - `tally.json` — `{"matters": {…}}`, equal to the `results` of the `tally` entry
+ * - `tally.json` — `{"matters": {…}}`, equal to the `results` of the `tally` entry (plus
+ *   `"consent": {…}`, equal to the entry's `consent`, when the manifest lists occupied parts)
  * - `keys.txt` — verifier keys, one per line
  * - `openings.jsonl` — sealed mode, auditors only: `{"seq","matter","party","choice","salt"}`
  * - `SHA256SUMS` — `<hex>  <path>` for every other file
@@ -22,8 +23,7 @@
  * Browser-safe: no node: imports; WebCrypto for Ed25519.
  */
 
-import { sha256 } from '@noble/hashes/sha2.js';
-import { canonicalize, isCanonical, type Json } from './jcs.ts';
+import { canonicalize, isCanonical, isCanonicalParsed, type Json } from './jcs.ts';
 import { leafHash, sha256Bytes, toBase64 } from './hash.ts';
 import { MerkleTree, verifyConsistency } from './merkle.ts';
 import { decodeBase64Strict, openNote, parseCheckpoint, parseNote, parseVerifierKey, type VerifierKey } from './note.ts';
@@ -69,6 +69,12 @@ export interface RecountSummary {
    * (weights only; `counted_ballots` includes spoilt ballots, whose choice is sealed).
    */
   matters: Record<string, unknown>;
+  /**
+   * Consent of the owners of occupied parts (docs/ledger.md §10.5), recomputed over the whole log:
+   * per non-consultation matter `{required, given, satisfied}` (full), or `{required}` (weights
+   * only). Present only when the manifest lists occupied parts.
+   */
+  consent?: Record<string, unknown>;
 }
 
 /** Result of {@link verifyExport}. */
@@ -109,8 +115,10 @@ export const STEP_TITLES: Readonly<Record<StepId, string>> = Object.freeze({
 
 const STEP_IDS = Object.keys(STEP_TITLES) as StepId[];
 
-/** Entry types that record a ballot event; none may follow `close`. */
+/** Entry types that record a ballot event (V8 checks their party and weights). */
 const BALLOT_EVENT_TYPES = new Set(['ballot', 'ballot_rejected', 'ballot_superseded', 'paper_ballot', 'proxy']);
+/** Entry types that may not follow `close` (V9). */
+const NOT_AFTER_CLOSE = new Set([...BALLOT_EVENT_TYPES, 'extension']);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -160,11 +168,14 @@ class Step implements VerifyStep {
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 const seqRange = (from: number, to: number) => (to - from === 1 ? `seq ${from}` : `seq ${from}–${to - 1}`);
 
+// ignoreBOM: a byte-order mark stays in the text, so it makes the entry non-canonical instead of
+// silently vanishing. One decoder for every line: non-streaming decodes keep no state between
+// calls, and making a decoder per line was a visible cost at a million entries.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function utf8(bytes: Uint8Array): string | null {
   try {
-    // ignoreBOM: a byte-order mark stays in the text, so it makes the entry non-canonical
-    // instead of silently vanishing.
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    return strictUtf8.decode(bytes);
   } catch {
     return null;
   }
@@ -226,24 +237,23 @@ export function parseInstant(text: string): Instant | null {
 
 const compareInstants = (a: Instant, b: Instant) => a.sec - b.sec || a.nano - b.nano;
 
-/** One line of entries.jsonl. */
+/**
+ * One line of entries.jsonl. Its leaf hash lives in the Merkle tree (level 0) and its text is
+ * not kept: at a million entries, per-line copies of both were most of the verifier's memory.
+ */
 interface Line {
   seq: number;
   bytes: Uint8Array;
-  text: string | null;
   entry: Obj | null;
-  leaf: Uint8Array;
 }
 
 /** Splits entries.jsonl into lines of exact bytes (a missing final newline is reported by V2). */
 function splitLines(bytes: Uint8Array): { lines: Uint8Array[]; trailingNewline: boolean } {
   const lines: Uint8Array[] = [];
   let start = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0x0a) {
-      lines.push(bytes.subarray(start, i));
-      start = i + 1;
-    }
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, start)) {
+    lines.push(bytes.subarray(start, i));
+    start = i + 1;
   }
   if (start < bytes.length) lines.push(bytes.subarray(start));
   return { lines, trailingNewline: bytes.length === 0 || bytes[bytes.length - 1] === 0x0a };
@@ -272,6 +282,8 @@ interface Manifest {
     countKinds: PartKind[];
   };
   electorate: { parties: number; area_cents: number; roster_sha256: string };
+  /** Part ids whose owners must consent (§10.5); empty when the manifest has none. */
+  occupiedParts: string[];
   raw: Obj;
 }
 
@@ -325,6 +337,8 @@ function readManifest(json: unknown): { manifest: Manifest | null; problems: str
   if (!isObj(el) || !isStr(el.roster_sha256) || !isCount(el.parties) || !isCount(el.area_cents)) {
     problems.push('manifest: "electorate" must give parties, area_cents and roster_sha256');
   }
+  const occupied = json.occupied_parts;
+  if (occupied !== undefined && !(Array.isArray(occupied) && occupied.every(isStr))) problems.push('manifest: "occupied_parts" must be an array of part ids (strings)');
   if (problems.length) return { manifest: null, problems };
   const r = rules as Obj;
   const e = el as Obj;
@@ -342,6 +356,7 @@ function readManifest(json: unknown): { manifest: Manifest | null; problems: str
         countKinds: r.countKinds as PartKind[],
       },
       electorate: { parties: e.parties as number, area_cents: e.area_cents as number, roster_sha256: e.roster_sha256 as string },
+      occupiedParts: occupied === undefined ? [] : (occupied as string[]),
       raw: json,
     },
     problems,
@@ -453,6 +468,7 @@ export async function verifyExport(files: ReadonlyMap<string, Uint8Array>, opts:
   // ---- entries (V2)
   const entriesBytes = files.get('entries.jsonl');
   const lines: Line[] = [];
+  const tree = new MerkleTree();
   if (!entriesBytes) {
     s.V2.fail('entries.jsonl is missing');
   } else {
@@ -460,15 +476,15 @@ export async function verifyExport(files: ReadonlyMap<string, Uint8Array>, opts:
     for (const [seq, bytes] of split.lines.entries()) {
       const text = utf8(bytes);
       const json = text === null ? undefined : parseJson(text);
-      lines.push({ seq, bytes, text, entry: isObj(json) ? json : null, leaf: leafHash(bytes) });
+      lines.push({ seq, bytes, entry: isObj(json) ? json : null });
+      tree.append(leafHash(bytes));
       if (text === null) s.V2.fail(`seq ${seq}: not valid UTF-8`, [seq]);
       else if (!isObj(json)) s.V2.fail(`seq ${seq}: not a JSON object`, [seq]);
-      else if (!isCanonical(text)) s.V2.fail(`seq ${seq}: not canonical JCS (RFC 8785 with NFC strings) — it is not the stored text`, [seq]);
+      else if (!isCanonicalParsed(text, json as Json)) s.V2.fail(`seq ${seq}: not canonical JCS (RFC 8785 with NFC strings) — it is not the stored text`, [seq]);
     }
     if (!split.trailingNewline) s.V2.fail(`entries.jsonl does not end with a newline after seq ${lines.length - 1}`, [lines.length - 1]);
   }
   const L = lines.length;
-  const tree = new MerkleTree(lines.map((l) => l.leaf));
 
   // ---- V1, part 2: the setup entry commits to the manifest
   if (entriesBytes) {
@@ -503,7 +519,7 @@ export async function verifyExport(files: ReadonlyMap<string, Uint8Array>, opts:
   if (!entriesBytes) s.V4.skip('entries.jsonl is missing');
   for (const l of lines) {
     if (!l.entry) continue;
-    const want = l.seq === 0 ? '' : toBase64(lines[l.seq - 1].leaf);
+    const want = l.seq === 0 ? '' : toBase64(tree.leaf(l.seq - 1));
     if (l.entry.prev !== want) {
       s.V4.fail(
         l.seq === 0 ? 'prev mismatch at seq 0 (must be empty)' : `prev mismatch at seq ${l.seq}: not the leaf hash of seq ${l.seq - 1} (one of the two was changed, or an entry removed)`,
@@ -642,6 +658,13 @@ export async function verifyExport(files: ReadonlyMap<string, Uint8Array>, opts:
     }
   }
   const rosterById = new Map((roster ?? []).map((p) => [p.party, p]));
+  if (roster && manifest) {
+    // Consent of occupied parts (§10.5): each occupied part must belong to some party.
+    const held = new Set(roster.flatMap((p) => p.parts));
+    for (const part of new Set(manifest.occupiedParts)) {
+      if (!held.has(part)) s.V8.fail(`the manifest's occupied_parts names part ${show(part)}, which no roster party holds (fixed by the setup entry, seq 0)`, [0]);
+    }
+  }
   if (roster) {
     for (const l of lines) {
       const e = l.entry;
@@ -663,7 +686,7 @@ export async function verifyExport(files: ReadonlyMap<string, Uint8Array>, opts:
   }
 
   // ---- ballots (V9)
-  if (manifest) checkBallots(s.V9, manifest, lines);
+  if (manifest) checkBallots(s.V9, manifest, lines, roster ? rosterById : null);
   else s.V9.skip('cannot check: the manifest is unusable (see V1)');
 
   // ---- openings (V11) before the recount, which uses the choices they open to
@@ -728,7 +751,7 @@ function checkSums(files: ReadonlyMap<string, Uint8Array>, separateOpenings: Uin
       else step.fail(`${path} is listed in SHA256SUMS but missing`);
       continue;
     }
-    if (hexOf(sha256(bytes)) !== want) step.fail(`${path}: SHA-256 does not match SHA256SUMS (the file was changed)`);
+    if (hexOf(sha256Bytes(bytes)) !== want) step.fail(`${path}: SHA-256 does not match SHA256SUMS (the file was changed)`);
   }
   for (const path of files.keys()) {
     if (path !== 'SHA256SUMS' && !listed.has(path)) step.fail(`${path} is not listed in SHA256SUMS`);
@@ -808,7 +831,7 @@ function checkConsistency(
 // ---------------------------------------------------------------------------------------------
 // V9
 
-function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
+function checkBallots(step: Step, manifest: Manifest, lines: Line[], roster: ReadonlyMap<string, RosterParty> | null): void {
   const matterKeys = new Set(manifest.matters.map((m) => m.key));
   const sealed = manifest.rules.secrecy === 'sealed';
   const revision = manifest.rules.revision;
@@ -818,10 +841,13 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
   const markers: Line[] = [];
   // matter + nonce → the first ballot (online or paper) with them: a second one is a replay.
   const byNonce = new Map<string, number>();
-  // Paper ballots must have been received by the end of the window the manifest fixed.
+  // The window's end as the manifest fixed it; extension entries move it later (§4.4).
   const win = manifest.raw.window;
-  const closesText = isObj(win) && isStr(win.closes_at) ? win.closes_at : null;
-  const closesAt = closesText === null ? null : parseInstant(closesText);
+  const manifestCloses = isObj(win) && isStr(win.closes_at) ? win.closes_at : null;
+  let closes: WindowEnd = { text: manifestCloses, at: manifestCloses === null ? null : parseInstant(manifestCloses), extendedAt: null };
+  // Paper ballots must have been received by the effective close time after all extensions.
+  const finalClose = effectiveClose(lines, closes);
+  const proxies = new ProxyRules(manifest.raw.rules, roster);
 
   for (const l of lines) {
     const e = l.entry;
@@ -832,14 +858,27 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
       else closeSeq = l.seq;
       continue;
     }
-    if (!BALLOT_EVENT_TYPES.has(e.type)) continue;
-    if (closeSeq !== null) step.fail(`${at}: a ${e.type} after the close at seq ${closeSeq}`, [l.seq]);
+    if (!NOT_AFTER_CLOSE.has(e.type)) continue;
+    if (closeSeq !== null) step.fail(`${at}: ${e.type === 'extension' ? 'an' : 'a'} ${e.type} after the close at seq ${closeSeq}`, [l.seq]);
+    if (e.type === 'extension') {
+      closes = checkExtension(step, l, closes);
+      continue;
+    }
+    if (e.type === 'proxy') {
+      proxies.check(step, l);
+      continue;
+    }
     if ((isCounted(e) || e.type === 'ballot_rejected' || e.type === 'ballot_superseded') && !(isStr(e.matter) && matterKeys.has(e.matter))) {
       step.fail(`${at}: matter ${show(e.matter)} is not a matter of this vote`, [l.seq]);
       continue;
     }
     if (e.type === 'ballot_rejected') {
       if (!isStr(e.reason) || e.reason.trim() === '') step.fail(`${at}: a rejected ballot without a reason`, [l.seq]);
+      // A refused ballot of a proxy holder may name the proxy it relied on: it must be one.
+      if ('proxy' in e) {
+        const ref = e.proxy;
+        if (!(isCount(ref) && ref < l.seq && lines[ref].entry?.type === 'proxy')) step.fail(`${at}: proxy ${show(ref)} is not the seq of an earlier proxy entry`, [l.seq]);
+      }
       continue;
     }
     if (e.type === 'ballot_superseded') {
@@ -848,12 +887,22 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
     }
     if (!isCounted(e)) continue;
     if (e.type === 'paper_ballot') {
-      const shapeOk = isStr(e.party) && isObj(e.weights) && e.channel === 'paper' && isStr(e.nonce);
-      if (!shapeOk) step.fail(`${at}: a paper ballot needs party, weights, channel "paper" and nonce`, [l.seq]);
-      checkPaper(step, l, closesText, closesAt);
+      const shapeOk = isStr(e.party) && isObj(e.weights) && (e.channel === 'paper' || e.channel === 'proxy') && isStr(e.nonce);
+      if (!shapeOk) step.fail(`${at}: a paper ballot needs party, weights, channel "paper" and nonce (channel "proxy" when a proxy holder signed it)`, [l.seq]);
+      checkPaper(step, l, finalClose);
     } else {
       const shapeOk = isStr(e.party) && isObj(e.weights) && isStr(e.channel) && isStr(e.nonce) && isStr(e.token);
       if (!shapeOk) step.fail(`${at}: a ballot needs party, weights, channel, nonce and token`, [l.seq]);
+    }
+    // A proxy holder's ballot names the principal's proxy entry; no other ballot names one.
+    if (e.channel === 'proxy') {
+      const ref = e.proxy;
+      const target = isCount(ref) && ref < l.seq ? lines[ref].entry : null;
+      if (!target || target.type !== 'proxy' || !isStr(e.party) || target.party !== e.party) {
+        step.fail(`${at}: a proxy ballot of party ${show(e.party)} needs "proxy", the seq of an earlier proxy entry of that party, not ${show(ref)}`, [l.seq]);
+      }
+    } else if ('proxy' in e) {
+      step.fail(`${at}: a ballot on channel ${show(e.channel)} names a proxy (${show(e.proxy)}); only channel "proxy" may`, [l.seq]);
     }
     if (sealed) {
       const c = isStr(e.commit) ? decodeBase64Strict(e.commit) : null;
@@ -918,24 +967,123 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[]): void {
 }
 
 /**
+ * The end of the voting window at some point of the log: the manifest's `window.closes_at`, or
+ * the `closes_at` of the last `extension` entry so far whose `closes_at` is a time (§4.4).
+ */
+interface WindowEnd {
+  text: string | null;
+  /** Null when `text` is missing or not a time. */
+  at: Instant | null;
+  /** Seq of the extension that set it; null for the manifest's. */
+  extendedAt: number | null;
+}
+
+/** Moves `end` past every extension of the log: the effective close time after all of them. */
+function effectiveClose(lines: Line[], end: WindowEnd): WindowEnd {
+  let out = end;
+  for (const l of lines) {
+    const e = l.entry;
+    if (e?.type !== 'extension' || !isStr(e.closes_at)) continue;
+    const at = parseInstant(e.closes_at);
+    if (at) out = { text: e.closes_at, at, extendedAt: l.seq };
+  }
+  return out;
+}
+
+const describeEnd = (end: WindowEnd) => (end.extendedAt === null ? `the manifest's window.closes_at ${show(end.text)}` : `closes_at ${show(end.text)} of the extension at seq ${end.extendedAt}`);
+
+/**
+ * An `extension` entry continues from the window's current end (`previous_closes_at`, compared as
+ * an instant) and moves it strictly later; returns the window's end after it. An extension that
+ * fails still moves the end when its `closes_at` is a time (a fixed rule, so verifiers agree).
+ */
+function checkExtension(step: Step, l: Line, before: WindowEnd): WindowEnd {
+  const e = l.entry!;
+  const at = `seq ${l.seq}`;
+  if (!isStr(e.reason) || e.reason.trim() === '') step.fail(`${at}: an extension without a reason`, [l.seq]);
+  const closes = isStr(e.closes_at) ? parseInstant(e.closes_at) : null;
+  const previous = isStr(e.previous_closes_at) ? parseInstant(e.previous_closes_at) : null;
+  if (closes === null) step.fail(`${at}: the extension's closes_at ${show(e.closes_at)} is not a time`, [l.seq]);
+  if (previous === null) step.fail(`${at}: the extension's previous_closes_at ${show(e.previous_closes_at)} is not a time`, [l.seq]);
+  if (before.at === null) {
+    step.fail(`${at}: cannot check the extension: ${describeEnd(before)} is not a time`, [l.seq]);
+  } else if (previous !== null && compareInstants(previous, before.at) !== 0) {
+    step.fail(`${at}: the extension replaces the window's end ${e.previous_closes_at as string}, but the window then ended at ${before.text as string} (${describeEnd(before)})`, [l.seq]);
+  }
+  if (closes !== null && previous !== null && compareInstants(closes, previous) <= 0) {
+    step.fail(`${at}: the extension moves the window's end from ${e.previous_closes_at as string} to ${e.closes_at as string}, which is not later`, [l.seq]);
+  }
+  return closes === null ? before : { text: e.closes_at as string, at: closes, extendedAt: l.seq };
+}
+
+/** Proxy holders' ids: 16 symbols of RFC 4648 base32, no padding. */
+const HOLDER = /^[A-Z2-7]{16}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The `proxy` entries (§4.3): allowed by the manifest's `rules.proxies`, a roster party each, at
+ * most one per party, and at most `cap` distinct parties per holder.
+ */
+class ProxyRules {
+  private readonly allowed: boolean | null;
+  private readonly cap: number | null;
+  private readonly byParty = new Map<string, number>();
+  private readonly byHolder = new Map<string, Set<string>>();
+  constructor(
+    rules: unknown,
+    private readonly roster: ReadonlyMap<string, RosterParty> | null,
+  ) {
+    const p = isObj(rules) ? rules.proxies : undefined;
+    const ok = isObj(p) && typeof p.allowed === 'boolean' && isCount(p.cap);
+    this.allowed = ok ? (p.allowed as boolean) : null;
+    this.cap = ok ? (p.cap as number) : null;
+  }
+  check(step: Step, l: Line): void {
+    const e = l.entry!;
+    const at = `seq ${l.seq}`;
+    if (this.allowed === null) step.fail(`${at}: a proxy, but the manifest's rules.proxies is not {allowed: boolean, cap: integer}: it cannot be checked`, [l.seq]);
+    else if (!this.allowed) step.fail(`${at}: a proxy, but this vote's rules do not allow proxies (rules.proxies.allowed is false)`, [l.seq]);
+    if (!isStr(e.party)) step.fail(`${at}: a proxy needs the party it represents, not ${show(e.party)}`, [l.seq]);
+    else if (this.roster && !this.roster.has(e.party)) step.fail(`${at}: a proxy for party ${show(e.party)}, which is not in the roster`, [l.seq]);
+    if (!(isStr(e.holder) && HOLDER.test(e.holder))) step.fail(`${at}: holder ${show(e.holder)} is not 16 symbols of base32 (A–Z, 2–7)`, [l.seq]);
+    if (!(isStr(e.authorization_sha256) && SHA256_HEX.test(e.authorization_sha256))) {
+      step.fail(`${at}: authorization_sha256 ${show(e.authorization_sha256)} is not a SHA-256 in 64 lowercase hex digits`, [l.seq]);
+    }
+    if (!isStr(e.party)) return;
+    const first = this.byParty.get(e.party);
+    if (first !== undefined) step.fail(`${at}: a second proxy for party ${e.party} (the first is seq ${first})`, [l.seq]);
+    else this.byParty.set(e.party, l.seq);
+    if (!isStr(e.holder)) return;
+    const held = this.byHolder.get(e.holder) ?? new Set<string>();
+    this.byHolder.set(e.holder, held);
+    if (held.has(e.party)) return;
+    held.add(e.party);
+    if (this.cap !== null && held.size > this.cap) {
+      step.fail(`${at}: holder ${e.holder} now holds proxies for ${held.size} parties (${[...held].join(', ')}), more than the cap of ${this.cap}`, [l.seq]);
+    }
+  }
+}
+
+/**
  * What a `paper_ballot` carries besides a ballot's fields: the two clerks who entered it
  * independently, the SHA-256 of the signed paper's scan, and when it was received — not after
- * the window's end fixed in the manifest (a letter received later is refused, not counted).
+ * the window's end (the manifest's, or as extended; a letter received later is refused, not counted).
  */
-function checkPaper(step: Step, l: Line, closesText: string | null, closesAt: Instant | null): void {
+function checkPaper(step: Step, l: Line, closes: WindowEnd): void {
   const e = l.entry!;
   const at = `seq ${l.seq}`;
   const clerks = e.clerks;
   const clerksOk = Array.isArray(clerks) && clerks.length === 2 && clerks.every((c) => isStr(c) && c.trim() !== '') && clerks[0] !== clerks[1];
   if (!clerksOk) step.fail(`${at}: a paper ballot needs "clerks": the ids of the two different clerks who entered it, not ${show(clerks)}`, [l.seq]);
-  if (!(isStr(e.scan_sha256) && /^[0-9a-f]{64}$/.test(e.scan_sha256))) {
+  if (!(isStr(e.scan_sha256) && SHA256_HEX.test(e.scan_sha256))) {
     step.fail(`${at}: scan_sha256 ${show(e.scan_sha256)} is not a SHA-256 in 64 lowercase hex digits`, [l.seq]);
   }
   const received = isStr(e.received_at) ? parseInstant(e.received_at) : null;
   if (received === null) step.fail(`${at}: received_at ${show(e.received_at)} is not a time (YYYY-MM-DDTHH:MM:SS[.fff] and Z or ±HH:MM)`, [l.seq]);
-  else if (closesAt === null) step.fail(`${at}: cannot check when the paper ballot was received: the manifest's window.closes_at ${show(closesText)} is not a time`, [l.seq]);
-  else if (compareInstants(received, closesAt) > 0) {
-    step.fail(`${at}: a paper ballot received at ${e.received_at as string}, after the window closed at ${closesText as string}: it must be refused, not counted`, [l.seq]);
+  else if (closes.at === null) step.fail(`${at}: cannot check when the paper ballot was received: the manifest's window.closes_at ${show(closes.text)} is not a time`, [l.seq]);
+  else if (compareInstants(received, closes.at) > 0) {
+    const extended = closes.extendedAt === null ? '' : ` (as extended at seq ${closes.extendedAt})`;
+    step.fail(`${at}: a paper ballot received at ${e.received_at as string}, after the window closed at ${closes.text as string}${extended}: it must be refused, not counted`, [l.seq]);
   }
 }
 
@@ -1067,7 +1215,8 @@ function checkTally(
       const choice = !sealed ? e.choice : openings ? openings.get(l.seq) : 'abstain';
       if (!isStr(choice)) continue;
       // Without openings the choice is a placeholder every matter accepts: turnout only.
-      const channel = e.type === 'paper_ballot' ? 'paper' : isStr(e.channel) ? e.channel : 'online';
+      // A proxy holder's ballot (online or paper) is channel 'proxy'; the engine counts channels alike.
+      const channel = e.channel === 'proxy' ? 'proxy' : e.type === 'paper_ballot' ? 'paper' : isStr(e.channel) ? e.channel : 'online';
       input.push({ seq: l.seq, partId, channel: channel as BallotInput['channel'], choice });
     }
     try {
@@ -1088,9 +1237,77 @@ function checkTally(
       : { electorate: r.contract.electorate, counted_ballots: r.contract.participation, rejected_ballots: r.contract.rejected_ballots };
   }
 
+  // Consent of the owners of occupied parts (§10.5): required of every non-consultation matter.
+  const occupied = new Set(manifest.occupiedParts);
+  const required = [...new Set(roster.filter((p) => p.parts.some((id) => occupied.has(id))).map((p) => p.party))];
+  const rosterIndex = new Map(roster.map((p, i) => [p.party, i]));
+  const consentMatters = occupied.size === 0 ? [] : manifest.matters.filter((m) => m.category !== 'consultation');
+  const inRosterOrder = (ids: Iterable<string>) => [...new Set(ids)].sort((a, b) => rosterIndex.get(a)! - rosterIndex.get(b)!);
+  /** The consent of one matter from its recount: the required parties whose effective ballot is "yes". */
+  const consentOf = (result: TallyResult) => {
+    const yes = new Set(result.counted.filter((b) => b.choice === 'yes').map((b) => b.partyRef));
+    const given = required.filter((p) => yes.has(p));
+    return { given, required, satisfied: required.every((p) => given.includes(p)) };
+  };
+  if (consentMatters.length) {
+    summary.consent = {};
+    for (const matter of consentMatters) {
+      const r = recountMatter(matter, Number.POSITIVE_INFINITY);
+      if (typeof r !== 'string') summary.consent[matter.key] = full ? consentOf(r.result) : { required };
+    }
+  }
+  const checkConsent = (t: Line) => {
+    const e = t.entry!;
+    const at = `seq ${t.seq}`;
+    if (!consentMatters.length) {
+      if ('consent' in e) step.fail(`${at}: the tally entry carries consent, but the manifest lists no occupied parts`, [t.seq]);
+      return;
+    }
+    const consent = e.consent;
+    if (!isObj(consent)) {
+      step.fail(`${at}: the manifest lists occupied parts, but the tally entry has no consent object`, [t.seq]);
+      return;
+    }
+    const keys = consentMatters.map((m) => m.key);
+    const extra = Object.keys(consent).filter((k) => !keys.includes(k));
+    if (extra.length) step.fail(`${at}: consent for matters that need none or are not in the manifest: ${extra.join(', ')}`, [t.seq]);
+    for (const matter of consentMatters) {
+      const claimed = consent[matter.key];
+      if (!isObj(claimed)) {
+        step.fail(`${at}: no consent for matter ${matter.key}`, [t.seq]);
+        continue;
+      }
+      const r = recountMatter(matter, t.seq);
+      if (typeof r === 'string') continue; // the result check reports it
+      if (full) {
+        const want = consentOf(r.result);
+        if (canon(want) !== canon(claimed)) {
+          step.fail(`${at}: matter ${matter.key}: the consent differs from the recount (${differingKeys(want, claimed).join(', ')}): recounted ${canon(want)}`, [t.seq]);
+        }
+        continue;
+      }
+      // Choices sealed: what the roster and the turnout alone decide.
+      const where = `${at}: matter ${matter.key}: consent`;
+      const odd = Object.keys(claimed).filter((k) => !['given', 'required', 'satisfied'].includes(k));
+      if (odd.length) step.fail(`${where} has unexpected keys ${odd.join(', ')}`, [t.seq]);
+      if (canon(claimed.required) !== canon(required)) step.fail(`${where}: required ${canon(claimed.required)} is not ${canon(required)} (the parties holding occupied parts)`, [t.seq]);
+      const voted = new Set(r.result.counted.map((b) => b.partyRef));
+      const given = claimed.given;
+      const givenOk =
+        Array.isArray(given) &&
+        given.every((p) => isStr(p) && voted.has(p) && required.includes(p)) &&
+        given.every((p, i) => i === 0 || rosterIndex.get(p as string)! > rosterIndex.get(given[i - 1] as string)!);
+      if (!givenOk) step.fail(`${where}: given ${canon(given)} must list, in roster order and once each, required parties with a counted ballot on the matter`, [t.seq]);
+      else if (claimed.satisfied !== required.every((p) => given.includes(p))) {
+        step.fail(`${where}: satisfied ${show(claimed.satisfied)} does not follow from given and required`, [t.seq]);
+      }
+    }
+  };
+
   for (const t of tallies) {
     const e = t.entry!;
     const at = `seq ${t.seq}`;
+    checkConsent(t);
     if (!isStr(e.engine)) step.fail(`${at}: the tally entry does not name its engine`, [t.seq]);
     else step.note(`${at}: tally by ${e.engine}, stage ${show(e.stage)}`);
     const results = e.results;
@@ -1129,8 +1346,12 @@ function checkTally(
     const json = text === null ? undefined : parseJson(text);
     if (!isObj(json) || !isObj(json.matters)) step.fail('tally.json is not {"matters": {…}}');
     else if (!last) step.fail('tally.json exists, but the log has no tally entry');
-    else if (canon(json.matters) !== canon(last.entry!.results)) {
-      step.fail(`tally.json differs from the tally entry (seq ${last.seq}) in matter(s) ${differingKeys(json.matters, last.entry!.results).join(', ')}`, [last.seq]);
+    else {
+      if (canon(json.matters) !== canon(last.entry!.results)) {
+        step.fail(`tally.json differs from the tally entry (seq ${last.seq}) in matter(s) ${differingKeys(json.matters, last.entry!.results).join(', ')}`, [last.seq]);
+      }
+      // Both absent compares equal ('undefined').
+      if (canon(json.consent) !== canon(last.entry!.consent)) step.fail(`tally.json's consent differs from the tally entry's (seq ${last.seq})`, [last.seq]);
     }
   }
   if (!last && !tallyJsonBytes) step.skip('the log has no tally entry yet (the vote is not closed): nothing to compare', true);

@@ -11,6 +11,13 @@ export function newInviteCode(): string {
   return `${s.slice(0, 5)}-${s.slice(5)}`;
 }
 
+/** A ballot letter code, e.g. `K7QM-2XHP-9RTA` (12 symbols ≈ 59 bits; rate-limited sign-in). */
+export function newLetterCode(): string {
+  let s = '';
+  for (let i = 0; i < 12; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+  return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
+}
+
 /** Normalizes what a person typed: case, spaces, dashes, and look-alike letters. */
 export function normalizeInviteCode(input: string): string {
   return input

@@ -1,5 +1,5 @@
 /** Roles are granted per estate; platform admin is a flag on the user. */
-export const ESTATE_ROLES = ['organizer', 'clerk', 'chair', 'council_member', 'auditor', 'owner', 'resident'] as const;
+export const ESTATE_ROLES = ['organizer', 'clerk', 'chair', 'council_member', 'auditor', 'owner', 'resident', 'volunteer'] as const;
 export type EstateRole = (typeof ESTATE_ROLES)[number];
 
 /** Who may manage the register and settings of an estate. */

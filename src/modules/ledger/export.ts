@@ -26,7 +26,7 @@ export async function buildExport(db: Db, estateId: string, voteId: string, opts
   files.set('roster.jsonl', rosterLines(snap!.roster as RosterParty[]));
   files.set('entries.jsonl', entries.map((e) => `${e.body}\n`).join(''));
   for (const n of notes) files.set(`checkpoints/${n.size}.note`, n.note);
-  if (vote.result) files.set('tally.json', `${canonicalize({ matters: vote.result as Json })}\n`);
+  if (vote.result) files.set('tally.json', `${canonicalize(vote.consent ? { matters: vote.result as Json, consent: vote.consent as Json } : { matters: vote.result as Json })}\n`);
   files.set('keys.txt', (await allVerifierKeys(db)).map((k) => `${k}\n`).join(''));
   if (opts.openings) {
     const sealed = await db

@@ -21,6 +21,7 @@ import {
   finalizeVote,
   listVotes,
   mattersOf,
+  occupiedOf,
   partiesOfUser,
   phase,
   publishNotice,
@@ -32,6 +33,7 @@ import {
   voteRow,
 } from './service.ts';
 import { loadSnapshot } from './snapshot.ts';
+import { extensionsOf } from './letters.ts';
 import { signCheckpoint } from '../ledger/checkpoints.ts';
 import { logSigner } from '../ledger/keys.ts';
 import { promiseReceipt, trackerOf } from '../ledger/receipts.ts';
@@ -78,6 +80,9 @@ async function voteView(c: Context<AppEnv>, estateId: string, voteId: string) {
     objectionEndsAt: vote.objectionEndsAt?.toISOString() ?? null,
     finalizedAt: vote.finalizedAt?.toISOString() ?? null,
     rules: vote.rules,
+    occupiedParts: occupiedOf(vote),
+    costPlan: vote.costPlan ?? null,
+    extensions: await extensionsOf(db, voteId),
     electorate: snap ? { parties: snap.roster.length, areaCents: snap.electorate.totals.areaCents, area: formatAreaCents(snap.electorate.totals.areaCents) } : null,
     matters: matters.map((m) => ({
       key: m.key,
@@ -90,7 +95,7 @@ async function voteView(c: Context<AppEnv>, estateId: string, voteId: string) {
       options: m.options.map((o) => ({ key: o.key, name: o.name, colorHex: o.colorHex, colorCode: o.colorCode, pictureUrl: o.pictureUrl })),
     })),
     me: {
-      parties: myParties.map((x) => ({ id: x.id, parts: x.parts.map((y) => y.partId), area: formatAreaCents(x.areaCents) })),
+      parties: myParties.map((x) => ({ id: x.id, parts: x.parts.map((y) => y.partId), area: formatAreaCents(x.areaCents), via: x.via })),
       ballots: myBallots
         .filter((b) => mineSet.has(b.party))
         .map((b) => ({ matter: matters.find((m) => m.id === b.matterId)?.key, seq: b.seq, status: b.status, at: b.at.toISOString() })),
@@ -290,6 +295,8 @@ export function registerVoteRoutes(app: App) {
               choices: z.array(z.object({ matter: z.string().min(1).max(40), choice: z.string().min(1).max(40) }).strict()).min(1).max(30),
               scanSha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'hex SHA-256 of the scanned ballot'),
               receivedAt: z.string().datetime({ offset: true }),
+              /** The letter's proxy block was signed by the party's registered proxy holder. */
+              proxy: z.boolean().optional(),
             })
             .strict(),
         ),
@@ -300,7 +307,7 @@ export function registerVoteRoutes(app: App) {
       const { estateId, voteId } = c.req.valid('param');
       const { deps } = c.var;
       const body = c.req.valid('json');
-      const out = await enterPaperBallot(deps.db, { estateId, voteId, clerkId: principal(c).userId, partId: body.partId, choices: body.choices, scanSha256: body.scanSha256, receivedAt: new Date(body.receivedAt), now: now(c) });
+      const out = await enterPaperBallot(deps.db, { estateId, voteId, clerkId: principal(c).userId, partId: body.partId, choices: body.choices, scanSha256: body.scanSha256, receivedAt: new Date(body.receivedAt), proxy: body.proxy ?? false, now: now(c) });
       if (out.status === 'awaiting_second_entry') return c.json(out, 202);
       if (out.status === 'mismatch') {
         throw new AppError('CONFLICT', 'the two clerks’ entries differ: flagged for review, nothing counted; two clerks must enter this letter again', [{ field: 'entry', message: 'mismatch' }], '两位录入员的录入结果不一致，已标记待核查，未计入。请重新由两人录入');
@@ -454,6 +461,21 @@ export function registerVoteRoutes(app: App) {
   );
 }
 
+/** A passed verdict without the consent of every occupied part's owner does not stand (rules.md §4). */
+function withConsent(
+  verdict: { zh: string; en: string },
+  result: { outcome?: string } | undefined,
+  consent: { required: string[]; given: string[]; satisfied: boolean } | undefined,
+  partsOf: Map<string, string[]>,
+) {
+  if (!consent || consent.satisfied || result?.outcome !== 'passed') return verdict;
+  const missing = consent.required.filter((id) => !consent.given.includes(id)).flatMap((id) => partsOf.get(id) ?? []);
+  return {
+    zh: `${verdict.zh}；但房屋被占用的业主（${missing.join('、')}）未表示同意，本事项不能通过`,
+    en: `${verdict.en}; but the owners whose parts are occupied (${missing.join(', ')}) have not consented, so the matter does not pass`,
+  };
+}
+
 /** Result page data. Before close there is none: running yes/no totals are never published. */
 async function resultView(c: Context<AppEnv>, estateId: string, voteId: string) {
   const { db } = c.var.deps;
@@ -462,6 +484,8 @@ async function resultView(c: Context<AppEnv>, estateId: string, voteId: string) 
   const matters = await mattersOf(db, voteId);
   const snap = (await loadSnapshot(db, voteId))!;
   const results = vote.result as Record<string, any>;
+  const consent = (vote.consent as Record<string, { required: string[]; given: string[]; satisfied: boolean }> | null) ?? null;
+  const partsOf = new Map(snap.roster.map((p) => [p.id, p.parts.map((x) => x.partId)]));
   const accepted = await db
     .select({ party: ballots.party, channel: ballots.channel })
     .from(ballots)
@@ -491,7 +515,16 @@ async function resultView(c: Context<AppEnv>, estateId: string, voteId: string) 
         kind: m.kind,
         options: m.options.map((o) => ({ key: o.key, name: o.name, colorHex: o.colorHex, colorCode: o.colorCode })),
         result: r,
-        verdict: { zh: verdictText(named, cat, 'zh'), en: verdictText(named, cat, 'en') },
+        verdict: withConsent({ zh: verdictText(named, cat, 'zh'), en: verdictText(named, cat, 'en') }, r, consent?.[m.key], partsOf),
+        // Building votes: the owners of occupied parts must consent (their own yes); house numbers only.
+        consent: consent?.[m.key]
+          ? {
+              satisfied: consent[m.key]!.satisfied,
+              required: consent[m.key]!.required.flatMap((id) => partsOf.get(id) ?? []),
+              given: consent[m.key]!.given.flatMap((id) => partsOf.get(id) ?? []),
+              passed: r?.outcome === 'passed' && consent[m.key]!.satisfied,
+            }
+          : null,
       };
     }),
     // 公告: house numbers, areas and channel of participants; never names.

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { CostPlanInput } from './costs.ts';
 
 export const CATEGORY_VALUES = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'consultation'] as const;
 
@@ -37,6 +38,10 @@ export const CreateVoteInput = z
     opensAt: z.string().datetime({ offset: true }),
     closesAt: z.string().datetime({ offset: true }),
     matters: z.array(MatterInput).max(30).default([]),
+    /** Building votes: house numbers whose own part the works occupy (their owners must consent). */
+    occupiedParts: z.array(z.string().trim().min(1).max(64)).max(200).optional(),
+    /** Building votes: the cost sharing printed on each household's letter (rules.md §4). */
+    costPlan: CostPlanInput.optional(),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
-import { ballots, buildings, electorateSnapshots, entrances, paperEntries, persons, serviceRecords, ownerships, parts, voteMatters, voteOptions, votes } from '../../../db/schema/index.ts';
+import { ballotLetters, ballots, buildings, electorateSnapshots, entrances, paperEntries, persons, proxies, serviceRecords, ownerships, parts, voteMatters, voteOptions, votes } from '../../../db/schema/index.ts';
 import type { Db } from '../../db.ts';
 import { canonicalize, type Json } from '../../domain/ledger/jcs.ts';
 import { logOrigin } from '../../domain/ledger/entry.ts';
@@ -15,6 +15,7 @@ import { appendEntries, lockLog } from '../ledger/append.ts';
 import { getEstate, loadElectorateParts } from '../registry/service.ts';
 import type { CreateVote, Matter } from './schemas.ts';
 import { freezeRoster, loadSnapshot, rosterLines, type RosterParty } from './snapshot.ts';
+import { costSharingFor, type CostPlan } from './costs.ts';
 
 /** Code version recorded in the `tally` entry, so a recount can name what produced the result. */
 export const ENGINE_VERSION = 'linli-tally/1';
@@ -67,14 +68,46 @@ export async function createVote(db: Db, estateId: string, userId: string | null
       if (!e) throw voteError('VALIDATION_FAILED', `scope.entrance: no entrance ${input.scope.entrance} in building ${input.scope.building}`, '该楼栋没有这个单元', 'scope.entrance');
     }
   }
+  const occupied = await checkBuildingFields(db, estateId, input);
   return db.transaction(async (tx) => {
     const [vote] = await tx
       .insert(votes)
-      .values({ estateId, title: input.title, description: input.description, scope: input.scope ?? null, rules, opensAt, closesAt, createdBy: userId })
+      .values({
+        estateId,
+        title: input.title,
+        description: input.description,
+        scope: input.scope ?? null,
+        rules,
+        opensAt,
+        closesAt,
+        occupiedParts: occupied.length ? occupied : null,
+        costPlan: input.costPlan ?? null,
+        createdBy: userId,
+      })
       .returning();
     await insertMatters(tx as unknown as Db, vote!.id, input.matters, 1);
     return vote!;
   });
+}
+
+/**
+ * Building votes: occupied parts must be parts of the register inside the scope; a cost plan needs a
+ * scope, and must share among the scope's parts (every floor has a coefficient, amounts are sane).
+ */
+async function checkBuildingFields(db: Db, estateId: string, input: CreateVote): Promise<string[]> {
+  const occupied = [...new Set(input.occupiedParts ?? [])];
+  if (!occupied.length && !input.costPlan) return [];
+  const all = await loadElectorateParts(db, estateId);
+  const inScope = all.filter((p) => !input.scope || (p.building === input.scope.building && (!input.scope.entrance || p.entrance === input.scope.entrance)));
+  const codes = new Set(inScope.map((p) => p.partId));
+  for (const code of occupied) {
+    if (!codes.has(code)) throw voteError('VALIDATION_FAILED', `occupiedParts: ${code} is not a part inside the vote's scope`, `被占用房屋 ${code} 不在本次表决范围内`, 'occupiedParts');
+  }
+  if (input.costPlan) {
+    if (!input.scope) throw voteError('VALIDATION_FAILED', 'costPlan: cost sharing needs a building or entrance scope', '费用分摊须限定楼栋或单元', 'costPlan');
+    await costSharingFor(db, estateId, input.scope as { building: string; entrance?: string | null }, input.costPlan);
+  }
+  return occupied;
 }
 
 async function voteRow(db: Db, estateId: string, voteId: string) {
@@ -168,6 +201,9 @@ export async function publishNotice(db: Db, log: { publicUrl: string; vkey: stri
       })),
       electorate: { parties: roster.length, area_cents: totalArea, merge: rules.merge, roster_sha256: rosterSha256 },
       vkey: log.vkey,
+      // Building votes only (absent otherwise, so earlier logs keep their exact manifests).
+      ...(occupiedOf(vote).length ? { occupied_parts: occupiedOf(vote) } : {}),
+      ...(vote.costPlan ? { cost_plan: costPlanJson(vote.costPlan as CostPlan) } : {}),
     });
     const vRow = { id: voteId, logOrigin: origin };
     await lockLog(tx as unknown as Db, voteId);
@@ -177,14 +213,28 @@ export async function publishNotice(db: Db, log: { publicUrl: string; vkey: stri
   });
 }
 
+export function occupiedOf(vote: { occupiedParts: unknown }): string[] {
+  return (vote.occupiedParts as string[] | null) ?? [];
+}
+
+function costPlanJson(plan: CostPlan): Json {
+  return { cost_fen: plan.costFen, subsidy_fen: plan.subsidyFen, coefficients: Object.fromEntries(Object.entries(plan.coefficients).map(([k, v]) => [k, String(v)])) };
+}
+
 /** Where a vote stands at `now`, as owners see it. */
 export function phase(vote: { status: string; opensAt: Date; closesAt: Date }, now: Date): 'draft' | 'noticed' | 'open' | 'closed' | 'preliminary' | 'final' {
   if (vote.status === 'noticed') return now < vote.opensAt ? 'noticed' : now < vote.closesAt ? 'open' : 'closed';
   return vote.status as 'draft' | 'closed' | 'preliminary' | 'final';
 }
 
-/** The parties of the frozen roster that the user's register persons belong to. */
-export async function partiesOfUser(db: Db, estateId: string, voteId: string, userId: string): Promise<RosterParty[]> {
+/**
+ * A party the user may vote for: as its owner (register persons bound to the user), with the
+ * party's ballot letter code, or as its registered proxy holder (ballots then carry channel `proxy`).
+ */
+export type MyParty = RosterParty & { via: 'owner' | 'letter' | 'proxy'; proxySeq?: number };
+
+/** The parties of the frozen roster the user may vote for (owner first, then letters, then proxies). */
+export async function partiesOfUser(db: Db, estateId: string, voteId: string, userId: string): Promise<MyParty[]> {
   const snap = await loadSnapshot(db, voteId);
   if (!snap) return [];
   const mine = await db
@@ -198,7 +248,19 @@ export async function partiesOfUser(db: Db, estateId: string, voteId: string, us
     const party = snap.electorate.byPart.get(code);
     if (party) ids.add(party.ref);
   }
-  return snap.roster.filter((p) => ids.has(p.id));
+  const out: MyParty[] = snap.roster.filter((p) => ids.has(p.id)).map((p) => ({ ...p, via: 'owner' as const }));
+  const held = await db
+    .select({ party: ballotLetters.party, kind: ballotLetters.kind, seq: proxies.seq })
+    .from(ballotLetters)
+    .leftJoin(proxies, eq(proxies.id, ballotLetters.proxyId))
+    .where(and(eq(ballotLetters.voteId, voteId), eq(ballotLetters.userId, userId), isNull(ballotLetters.revokedAt)));
+  for (const h of held) {
+    if (out.some((p) => p.id === h.party)) continue;
+    const p = snap.roster.find((r) => r.id === h.party);
+    if (!p) continue;
+    out.push(h.kind === 'proxy' && h.seq !== null ? { ...p, via: 'proxy', proxySeq: h.seq } : { ...p, via: 'letter' });
+  }
+  return out;
 }
 
 export interface BallotOutcome {
@@ -246,7 +308,16 @@ export async function castBallot(
   const result = await db.transaction(async (tx) => {
     const t = tx as unknown as Db;
     await lockLog(t, vote.id);
-    return boxBallots(t, vote, party, byKey, { channel: 'online', nonce: input.nonce, authority: { token: input.tokenId }, choices: input.choices, userId: input.userId, now: input.now });
+    const byProxy = party.via === 'proxy';
+    return boxBallots(t, vote, party, byKey, {
+      channel: byProxy ? 'proxy' : 'online',
+      paper: false,
+      nonce: input.nonce,
+      authority: byProxy ? { token: input.tokenId, proxy: party.proxySeq! } : { token: input.tokenId },
+      choices: input.choices,
+      userId: input.userId,
+      now: input.now,
+    });
   });
   if (result.closed) throw voteError('CONFLICT', 'voting is closed', '投票已经结束');
   return { party: party.id, log: vote.logOrigin!, outcomes: result.outcomes, accepted: result.accepted };
@@ -264,7 +335,7 @@ async function boxBallots(
   vote: Awaited<ReturnType<typeof voteRow>>,
   party: RosterParty,
   byKey: Map<string, MatterRow>,
-  input: { channel: 'online' | 'paper'; nonce: string; authority: Record<string, Json>; choices: { matter: string; choice: string }[]; userId: string | null; now: Date },
+  input: { channel: 'online' | 'paper' | 'proxy'; paper: boolean; nonce: string; authority: Record<string, Json>; choices: { matter: string; choice: string }[]; userId: string | null; now: Date },
 ) {
   const rules = vote.rules as EstateRules;
   const sealed = rules.secrecy === 'sealed';
@@ -292,7 +363,7 @@ async function boxBallots(
   const rejectAll = plan.some((x) => x.reason);
   const weights = { area_cents: party.areaCents, heads: 1 };
   const items: { type: 'ballot' | 'paper_ballot' | 'ballot_rejected' | 'ballot_superseded'; body: Record<string, Json> }[] = [];
-  const ballotType = input.channel === 'paper' ? 'paper_ballot' : 'ballot';
+  const ballotType = input.paper ? 'paper_ballot' : 'ballot';
   type Row =
     | { kind: 'supersede'; ballotId: string }
     | { kind: 'ballot'; matterKey: string; matterId: string; choice: string; salt: string | null; status: 'accepted' | 'rejected'; reason: string | null };
@@ -354,9 +425,15 @@ function receivedMinute(d: Date): Date {
 }
 
 /** What two clerks must agree on, in a form that compares exactly (time to the minute). */
-function paperKey(e: { partId: string; choices: { matter: string; choice: string }[]; scanSha256: string; receivedAt: Date }) {
+function paperKey(e: { partId: string; choices: { matter: string; choice: string }[]; scanSha256: string; receivedAt: Date; proxy: boolean }) {
   const choices = [...e.choices].sort((a, b) => (a.matter < b.matter ? -1 : 1)).map((c) => `${c.matter}=${c.choice}`).join(',');
-  return `${e.partId}|${choices}|${e.scanSha256.toLowerCase()}|${receivedMinute(e.receivedAt).toISOString()}`;
+  return `${e.partId}|${choices}|${e.scanSha256.toLowerCase()}|${receivedMinute(e.receivedAt).toISOString()}|${e.proxy ? 'proxy' : 'owner'}`;
+}
+
+/** The ledger seq of a party's registered proxy, or null. */
+async function proxySeqOf(db: Db, voteId: string, party: string): Promise<number | null> {
+  const [row] = await db.select({ seq: proxies.seq }).from(proxies).where(and(eq(proxies.voteId, voteId), eq(proxies.party, party)));
+  return row?.seq ?? null;
 }
 
 /**
@@ -368,7 +445,7 @@ function paperKey(e: { partId: string; choices: { matter: string; choice: string
  */
 export async function enterPaperBallot(
   db: Db,
-  input: { estateId: string; voteId: string; clerkId: string; partId: string; choices: { matter: string; choice: string }[]; scanSha256: string; receivedAt: Date; now: Date },
+  input: { estateId: string; voteId: string; clerkId: string; partId: string; choices: { matter: string; choice: string }[]; scanSha256: string; receivedAt: Date; proxy?: boolean; now: Date },
 ) {
   const vote = await voteRow(db, input.estateId, input.voteId);
   if (phase(vote, input.now) !== 'open') throw voteError('CONFLICT', 'paper ballots are entered while voting is open', '只能在投票期间录入纸质选票');
@@ -386,6 +463,9 @@ export async function enterPaperBallot(
     if (!byKey.has(c.matter) || seen.has(c.matter)) throw voteError('VALIDATION_FAILED', `choices: unknown or repeated matter ${c.matter}`, '表决事项有误', 'choices');
     seen.add(c.matter);
   }
+  if (input.proxy && (await proxySeqOf(db, vote.id, party.id)) === null) {
+    throw voteError('VALIDATION_FAILED', `proxy: no written proxy is on record for ${input.partId}; record the authorization first`, '该户没有登记委托书，请先登记委托', 'proxy');
+  }
   return db.transaction(async (tx) => {
     const t = tx as unknown as Db;
     await lockLog(t, vote.id);
@@ -396,20 +476,27 @@ export async function enterPaperBallot(
       if (mine) throw voteError('CONFLICT', 'you entered this letter already; a second clerk must enter it independently', '您已录入过这张选票，需由另一位录入员独立录入', 'clerk');
       const [row] = await t
         .insert(paperEntries)
-        .values({ voteId: vote.id, party: party.id, partId: input.partId, choices: input.choices, scanSha256: input.scanSha256.toLowerCase(), receivedAt: input.receivedAt, clerkId: input.clerkId, createdAt: input.now })
+        .values({ voteId: vote.id, party: party.id, partId: input.partId, choices: input.choices, scanSha256: input.scanSha256.toLowerCase(), receivedAt: input.receivedAt, clerkId: input.clerkId, proxy: input.proxy ?? false, createdAt: input.now })
         .returning({ id: paperEntries.id });
       return { status: 'awaiting_second_entry' as const, entryId: row!.id };
     }
     const pairId = randomUUID();
-    const first = { partId: other.partId, choices: other.choices as { matter: string; choice: string }[], scanSha256: other.scanSha256, receivedAt: other.receivedAt };
-    const agree = paperKey(first) === paperKey(input);
+    const first = { partId: other.partId, choices: other.choices as { matter: string; choice: string }[], scanSha256: other.scanSha256, receivedAt: other.receivedAt, proxy: other.proxy };
+    const agree = paperKey(first) === paperKey({ ...input, proxy: input.proxy ?? false });
     await t.update(paperEntries).set({ status: agree ? 'matched' : 'mismatch', pairId }).where(eq(paperEntries.id, other.id));
-    await t.insert(paperEntries).values({ voteId: vote.id, party: party.id, partId: input.partId, choices: input.choices, scanSha256: input.scanSha256.toLowerCase(), receivedAt: input.receivedAt, clerkId: input.clerkId, status: agree ? 'matched' : 'mismatch', pairId, createdAt: input.now });
+    await t.insert(paperEntries).values({ voteId: vote.id, party: party.id, partId: input.partId, choices: input.choices, scanSha256: input.scanSha256.toLowerCase(), receivedAt: input.receivedAt, clerkId: input.clerkId, proxy: input.proxy ?? false, status: agree ? 'matched' : 'mismatch', pairId, createdAt: input.now });
     if (!agree) return { status: 'mismatch' as const, pairId };
+    const proxySeq = input.proxy ? await proxySeqOf(t, vote.id, party.id) : null;
     const boxed = await boxBallots(t, vote, party, byKey, {
-      channel: 'paper',
+      channel: input.proxy ? 'proxy' : 'paper',
+      paper: true,
       nonce: pairId,
-      authority: { clerks: [other.clerkId, input.clerkId], scan_sha256: input.scanSha256.toLowerCase(), received_at: receivedMinute(input.receivedAt).toISOString() },
+      authority: {
+        clerks: [other.clerkId, input.clerkId],
+        scan_sha256: input.scanSha256.toLowerCase(),
+        received_at: receivedMinute(input.receivedAt).toISOString(),
+        ...(proxySeq !== null ? { proxy: proxySeq } : {}),
+      },
       choices: input.choices,
       userId: null,
       now: input.now,
@@ -515,6 +602,7 @@ export async function closeVote(db: Db, estateId: string, voteId: string, opts: 
       results[m.key] = contract;
       stored[m.key] = contract;
     }
+    const consent = consentOf(occupiedOf(vote), snap.roster, matters, events);
     const objectionEndsAt = new Date(opts.now.getTime() + (vote.rules as EstateRules).objectionDays * DAY);
     const vRow = { id: voteId, logOrigin: vote.logOrigin! };
     await appendEntries(
@@ -522,16 +610,40 @@ export async function closeVote(db: Db, estateId: string, voteId: string, opts: 
       vRow,
       [
         { type: 'close', body: deemedRule ? { reason: opts.reason, manual: opts.manual, served: servedParties } : { reason: opts.reason, manual: opts.manual } },
-        { type: 'tally', body: { engine: ENGINE_VERSION, stage: 'preliminary', results } },
+        { type: 'tally', body: consent ? { engine: ENGINE_VERSION, stage: 'preliminary', results, consent } : { engine: ENGINE_VERSION, stage: 'preliminary', results } },
       ],
       opts.now,
     );
     await tx
       .update(votes)
-      .set({ status: 'preliminary', closedAt: opts.now, closeReason: opts.reason, objectionEndsAt, result: stored })
+      .set({ status: 'preliminary', closedAt: opts.now, closeReason: opts.reason, objectionEndsAt, result: stored, consent })
       .where(eq(votes.id, voteId));
     return { alreadyClosed: false as const, results: stored };
   });
+}
+
+/**
+ * Consent of the owners whose own part the works occupy (rules.md §4): per non-consultation
+ * matter, the parties holding an occupied part (roster order) and those of them whose counted
+ * ballot is "yes". Null when the vote names no occupied part.
+ */
+export function consentOf(
+  occupied: string[],
+  roster: RosterParty[],
+  matters: { id: string; key: string; category: string }[],
+  events: { matterId: string; party: string; status: string; choice: string }[],
+): Record<string, { required: string[]; given: string[]; satisfied: boolean }> | null {
+  if (!occupied.length) return null;
+  const occ = new Set(occupied);
+  const required = roster.filter((p) => p.parts.some((x) => occ.has(x.partId))).map((p) => p.id);
+  const out: Record<string, { required: string[]; given: string[]; satisfied: boolean }> = {};
+  for (const m of matters) {
+    if (m.category === 'consultation') continue;
+    const yes = new Set(events.filter((e) => e.matterId === m.id && e.status === 'accepted' && e.choice === 'yes').map((e) => e.party));
+    const given = required.filter((id) => yes.has(id));
+    out[m.key] = { required, given, satisfied: given.length === required.length };
+  }
+  return out;
 }
 
 /** Parties with a service record (送达), in roster order. */
