@@ -54,7 +54,7 @@ function toApiError(status: number, body: unknown): ApiError {
 }
 
 /** Routes whose 401 is an answer to show (a wrong code), not an expired session. */
-const SIGN_IN_PATHS = ['/api/auth/sign-in', '/api/auth/otp/request', '/api/auth/otp/verify'];
+const SIGN_IN_PATHS = ['/api/auth/sign-in', '/api/auth/otp/request', '/api/auth/otp/verify', '/api/auth/letter', '/api/reminders/opt-out'];
 
 function onUnauthorized(path: string) {
   if (SIGN_IN_PATHS.includes(path)) return;

@@ -5,6 +5,7 @@ import zhCN from 'vant/es/locale/lang/zh-CN';
 import { enConsult, zhConsult } from './i18n-consult.ts';
 import { enCouncil, zhCouncil } from './i18n-council.ts';
 import { enPaper, zhPaper } from './i18n-paper.ts';
+import { enQuorum, zhQuorum } from './i18n-quorum.ts';
 
 /** Chinese first: most owners read Chinese; English is a switch in the header. */
 export type Lang = 'zh' | 'en';
@@ -551,6 +552,7 @@ const zh = {
   ...zhConsult,
   ...zhCouncil,
   ...zhPaper,
+  ...zhQuorum,
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -1096,6 +1098,7 @@ const en: Record<MessageKey, string> = {
   ...enConsult,
   ...enCouncil,
   ...enPaper,
+  ...enQuorum,
 };
 
 const DICTS: Record<Lang, Record<MessageKey, string>> = { zh, en };

@@ -20,6 +20,15 @@ defineRoutes([
   { name: 'vote-result', path: '/estates/:id/votes/:voteId/result', component: () => import('./pages/VoteResult.vue') },
   { name: 'vote-paper', path: '/estates/:id/votes/:voteId/paper', component: () => import('./pages/PaperEntry.vue') },
   { name: 'vote-announcement', path: '/estates/:id/votes/:voteId/announcement', component: () => import('./pages/VoteAnnouncement.vue') },
+  { name: 'vote-letters', path: '/estates/:id/votes/:voteId/letters', component: () => import('./pages/VoteLetters.vue') },
+  { name: 'vote-proxies', path: '/estates/:id/votes/:voteId/proxies', component: () => import('./pages/VoteProxies.vue') },
+  { name: 'vote-count-sheet', path: '/estates/:id/votes/:voteId/count-sheet', component: () => import('./pages/VoteReconciliation.vue') },
+  { name: 'vote-outreach', path: '/estates/:id/votes/:voteId/outreach', component: () => import('./pages/Outreach.vue') },
+  { name: 'cost-sharing', path: '/estates/:id/cost-sharing', component: () => import('./pages/CostSharing.vue') },
+  // The QR code on a ballot letter (表决票), and typing its code by hand; the opt-out link of a reminder text.
+  { name: 'letter', path: '/l/:code', component: () => import('./pages/LetterSignIn.vue'), public: true },
+  { name: 'letter-code', path: '/l', component: () => import('./pages/LetterSignIn.vue'), public: true },
+  { name: 'optout', path: '/optout/:token', component: () => import('./pages/OptOut.vue'), public: true },
   // Checking receipts and ledgers runs in the browser: a saved receipt or an export can be checked
   // without a session (fetching them from the server needs one).
   { name: 'vote-verify', path: '/estates/:id/votes/:voteId/verify', component: () => import('./pages/VerifyBallot.vue'), public: true },

@@ -77,6 +77,15 @@ export interface VoteView {
     parties: { id: string; parts: string[]; area: string }[];
     ballots: MyBallot[];
   };
+  /** Window extensions, oldest first (docs/quorum.md §5). */
+  extensions?: VoteExtension[];
+}
+
+export interface VoteExtension {
+  closesAt: string;
+  previousClosesAt: string;
+  reason: string;
+  at: string;
 }
 
 export interface VoteListItem {
@@ -128,14 +137,25 @@ export interface MatterResult {
   deemed?: { applicable: boolean; reason?: string; outcome: string; participation: Weight; yes: Weight };
 }
 
+/**
+ * Consent of the owners whose own part the works occupy (docs/quorum.md §7). The contract names
+ * `{ required, given, satisfied }`; `required` and `given` may be house numbers or counts.
+ */
+export interface Consent {
+  required: string[] | number;
+  given: string[] | number;
+  satisfied: boolean;
+}
+
 export interface ResultMatter {
   key: string;
   title: string;
   category: CategoryValue;
   kind: 'yes_no' | 'options';
   options: VoteOption[];
-  result: MatterResult;
+  result: MatterResult & { consent?: Consent | null };
   verdict: Bilingual;
+  consent?: Consent | null;
 }
 
 export interface VoteResult {

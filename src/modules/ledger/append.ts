@@ -25,34 +25,45 @@ export interface AppendedEntry {
   type: EntryType;
 }
 
+/** The last entry of a log (seq and leaf hash), or null for an empty log. Read under the log lock. */
+export async function lastEntry(tx: Db, logId: string): Promise<{ seq: number; leaf: string } | null> {
+  const [last] = await tx
+    .select({ seq: ledgerEntries.seq, leaf: ledgerEntries.leaf })
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.voteId, logId))
+    .orderBy(desc(ledgerEntries.seq))
+    .limit(1);
+  return last ?? null;
+}
+
 /**
- * Appends entries to a vote's log in order, each chained to the previous leaf hash. The caller must
- * hold `lockLog` in the same transaction; the entries commit or vanish with the caller's rows.
+ * Appends entries to a vote's log in order, each chained to the previous leaf hash, in one
+ * multi-row insert. The caller must hold `lockLog` in the same transaction (and may pass the
+ * `last` entry it already read under that lock); the entries commit or vanish with the caller's
+ * rows. An item's own `now` (a batch of submissions) overrides the shared time.
  */
 export async function appendEntries(
   tx: Db,
   vote: { id: string; logOrigin: string },
-  items: { type: EntryType; body: Record<string, Json> }[],
+  items: { type: EntryType; body: Record<string, Json>; now?: Date }[],
   now: Date,
+  last?: { seq: number; leaf: string } | null,
 ): Promise<AppendedEntry[]> {
   if (!items.length) return [];
-  const [last] = await tx
-    .select({ seq: ledgerEntries.seq, leaf: ledgerEntries.leaf })
-    .from(ledgerEntries)
-    .where(eq(ledgerEntries.voteId, vote.id))
-    .orderBy(desc(ledgerEntries.seq))
-    .limit(1);
-  let seq = last ? last.seq + 1 : 0;
-  let prev = last?.leaf ?? '';
-  const at = now.toISOString();
-  const out: AppendedEntry[] = [];
+  const tail = last === undefined ? await lastEntry(tx, vote.id) : last;
+  let seq = tail ? tail.seq + 1 : 0;
+  let prev = tail?.leaf ?? '';
+  const out: (AppendedEntry & { at: Date })[] = [];
   for (const item of items) {
-    const sealed = sealEntry({ v: 1, log: vote.logOrigin, seq, prev, type: item.type, at }, item.body);
-    out.push({ seq, leaf: sealed.leaf, text: sealed.text, type: item.type });
+    const when = item.now ?? now;
+    const sealed = sealEntry({ v: 1, log: vote.logOrigin, seq, prev, type: item.type, at: when.toISOString() }, item.body);
+    out.push({ seq, leaf: sealed.leaf, text: sealed.text, type: item.type, at: when });
     prev = sealed.leaf;
     seq++;
   }
-  await tx.insert(ledgerEntries).values(out.map((e) => ({ voteId: vote.id, seq: e.seq, type: e.type, body: e.text, leaf: e.leaf, createdAt: now })));
+  for (let i = 0; i < out.length; i += 1000) {
+    await tx.insert(ledgerEntries).values(out.slice(i, i + 1000).map((e) => ({ voteId: vote.id, seq: e.seq, type: e.type, body: e.text, leaf: e.leaf, createdAt: e.at })));
+  }
   return out;
 }
 

@@ -11,7 +11,8 @@ import { canOpen, earliestOpening } from '../../domain/tally/notice.ts';
 import { buildElectorate } from '../../domain/tally/electorate.ts';
 import { checkChoice, normalizeTallyRules, tally, toContractJson, type BallotInput as EngineBallot, type Category, type TallyRules } from '../../domain/tally/tally.ts';
 import { AppError, forbidden, notFound } from '../../errors.ts';
-import { appendEntries, lockLog } from '../ledger/append.ts';
+import { appendEntries, lastEntry, lockLog } from '../ledger/append.ts';
+import { submitToBox } from './sequencer.ts';
 import { getEstate, loadElectorateParts } from '../registry/service.ts';
 import type { CreateVote, Matter } from './schemas.ts';
 import { freezeRoster, loadSnapshot, rosterLines, type RosterParty } from './snapshot.ts';
@@ -137,6 +138,22 @@ export async function mattersOf(db: Db, voteId: string) {
 
 type MatterRow = Awaited<ReturnType<typeof mattersOf>>[number];
 
+// After the notice the matters of a vote never change (T12): cache them per database handle.
+const frozenMatters = new WeakMap<Db, Map<string, MatterRow[]>>();
+
+/** The matters of a noticed (or later) vote, cached; drafts are read fresh. */
+export async function announcedMatters(db: Db, vote: { id: string; status: string }): Promise<MatterRow[]> {
+  if (vote.status === 'draft') return mattersOf(db, vote.id);
+  let perDb = frozenMatters.get(db);
+  if (!perDb) frozenMatters.set(db, (perDb = new Map()));
+  const hit = perDb.get(vote.id);
+  if (hit) return hit;
+  const rows = await mattersOf(db, vote.id);
+  if (perDb.size > 1000) perDb.clear();
+  perDb.set(vote.id, rows);
+  return rows;
+}
+
 /** The engine's rules for one matter of a vote. */
 export function tallyRulesFor(vote: { rules: unknown; scope: unknown }, matter: MatterRow): TallyRules {
   const r = vote.rules as EstateRules;
@@ -237,23 +254,25 @@ export type MyParty = RosterParty & { via: 'owner' | 'letter' | 'proxy'; proxySe
 export async function partiesOfUser(db: Db, estateId: string, voteId: string, userId: string): Promise<MyParty[]> {
   const snap = await loadSnapshot(db, voteId);
   if (!snap) return [];
-  const mine = await db
-    .select({ code: parts.code })
-    .from(persons)
-    .innerJoin(ownerships, eq(ownerships.personId, persons.id))
-    .innerJoin(parts, eq(parts.id, ownerships.partId))
-    .where(and(eq(persons.userId, userId), eq(persons.estateId, estateId)));
+  const [mine, held] = await Promise.all([
+    db
+      .select({ code: parts.code })
+      .from(persons)
+      .innerJoin(ownerships, eq(ownerships.personId, persons.id))
+      .innerJoin(parts, eq(parts.id, ownerships.partId))
+      .where(and(eq(persons.userId, userId), eq(persons.estateId, estateId))),
+    db
+      .select({ party: ballotLetters.party, kind: ballotLetters.kind, seq: proxies.seq })
+      .from(ballotLetters)
+      .leftJoin(proxies, eq(proxies.id, ballotLetters.proxyId))
+      .where(and(eq(ballotLetters.voteId, voteId), eq(ballotLetters.userId, userId), isNull(ballotLetters.revokedAt))),
+  ]);
   const ids = new Set<string>();
   for (const { code } of mine) {
     const party = snap.electorate.byPart.get(code);
     if (party) ids.add(party.ref);
   }
   const out: MyParty[] = snap.roster.filter((p) => ids.has(p.id)).map((p) => ({ ...p, via: 'owner' as const }));
-  const held = await db
-    .select({ party: ballotLetters.party, kind: ballotLetters.kind, seq: proxies.seq })
-    .from(ballotLetters)
-    .leftJoin(proxies, eq(proxies.id, ballotLetters.proxyId))
-    .where(and(eq(ballotLetters.voteId, voteId), eq(ballotLetters.userId, userId), isNull(ballotLetters.revokedAt)));
   for (const h of held) {
     if (out.some((p) => p.id === h.party)) continue;
     const p = snap.roster.find((r) => r.id === h.party);
@@ -297,7 +316,7 @@ export async function castBallot(
     if (!chosen) throw voteError('VALIDATION_FAILED', `party: you hold parts in several owner parties; choose one of ${mine.map((x) => x.id).join(', ')}`, '您名下有多个业主身份，请选择以哪一个投票', 'party');
     party = chosen;
   }
-  const matters = await mattersOf(db, input.voteId);
+  const matters = await announcedMatters(db, vote);
   const byKey = new Map(matters.map((m) => [m.key, m]));
   const seen = new Set<string>();
   for (const c of input.choices) {
@@ -305,118 +324,157 @@ export async function castBallot(
     if (seen.has(c.matter)) throw voteError('VALIDATION_FAILED', `choices: matter ${c.matter} listed twice`, '同一事项只能选择一次', 'choices');
     seen.add(c.matter);
   }
-  const result = await db.transaction(async (tx) => {
-    const t = tx as unknown as Db;
-    await lockLog(t, vote.id);
-    const byProxy = party.via === 'proxy';
-    return boxBallots(t, vote, party, byKey, {
-      channel: byProxy ? 'proxy' : 'online',
-      paper: false,
-      nonce: input.nonce,
-      authority: byProxy ? { token: input.tokenId, proxy: party.proxySeq! } : { token: input.tokenId },
-      choices: input.choices,
-      userId: input.userId,
-      now: input.now,
-    });
+  const byProxy = party.via === 'proxy';
+  // Online ballots of one vote go through its sequencer: concurrent submissions share one
+  // transaction (group commit) and are answered only after it commits.
+  const result = await submitToBox(db, vote, party, byKey, {
+    channel: byProxy ? 'proxy' : 'online',
+    paper: false,
+    nonce: input.nonce,
+    authority: byProxy ? { token: input.tokenId, proxy: party.proxySeq! } : { token: input.tokenId },
+    choices: input.choices,
+    userId: input.userId,
+    now: input.now,
   });
   if (result.closed) throw voteError('CONFLICT', 'voting is closed', '投票已经结束');
   return { party: party.id, log: vote.logOrigin!, outcomes: result.outcomes, accepted: result.accepted };
 }
 
+type VoteRow = Awaited<ReturnType<typeof voteRow>>;
+
+/** One submission to the ballot box: a party's choices on one or more matters, by one channel. */
+export interface BoxJob {
+  party: RosterParty;
+  byKey: Map<string, MatterRow>;
+  input: { channel: 'online' | 'paper' | 'proxy'; paper: boolean; nonce: string; authority: Record<string, Json>; choices: { matter: string; choice: string }[]; userId: string | null; now: Date };
+}
+
+export type BoxResult = { closed: true } | { closed: false; outcomes: BallotOutcome[]; accepted: boolean };
+
 /**
- * Puts one submission (a party's choices on one or more matters) into the ballot box: checks the
- * replay, the choices and the revision rule, writes the ballot rows and their ledger entries
- * together. Accepted whole or rejected whole; rejections are recorded with their reason. The
- * caller holds the vote's log lock inside `t` (a transaction). Online ballots carry the sign-in
- * token's id; paper ballots the two clerks, the scan's hash and the time received.
+ * Puts one submission into the ballot box (see {@link boxBatch}); the caller holds the vote's log
+ * lock inside `t` (a transaction).
  */
-async function boxBallots(
-  t: Db,
-  vote: Awaited<ReturnType<typeof voteRow>>,
-  party: RosterParty,
-  byKey: Map<string, MatterRow>,
-  input: { channel: 'online' | 'paper' | 'proxy'; paper: boolean; nonce: string; authority: Record<string, Json>; choices: { matter: string; choice: string }[]; userId: string | null; now: Date },
-) {
+async function boxBallots(t: Db, vote: VoteRow, party: RosterParty, byKey: Map<string, MatterRow>, input: BoxJob['input']): Promise<BoxResult> {
+  return (await boxBatch(t, vote, [{ party, byKey, input }]))[0]!;
+}
+
+/**
+ * Puts submissions into the ballot box, in order, inside one transaction holding the vote's log
+ * lock: checks replays, choices and the revision rule against the box and against the submissions
+ * before them in the batch, then writes every ledger entry and ballot row together. Each
+ * submission is accepted whole or rejected whole; rejections are recorded with their reason.
+ * Online ballots carry the sign-in token's id; paper ballots the two clerks, the scan's hash and
+ * the time received; a proxy holder's ballots the seq of the `proxy` entry.
+ */
+export async function boxBatch(t: Db, vote: VoteRow, jobs: BoxJob[]): Promise<BoxResult[]> {
   const rules = vote.rules as EstateRules;
   const sealed = rules.secrecy === 'sealed';
   // Re-read under the lock: a close that committed first wins the race.
   const [fresh] = await t.select({ closedAt: votes.closedAt, status: votes.status }).from(votes).where(eq(votes.id, vote.id));
-  if (fresh!.closedAt || fresh!.status !== 'noticed') return { closed: true as const };
-  const prior = await t
-    .select({ id: ballots.id, matterId: ballots.matterId, seq: ballots.seq })
-    .from(ballots)
-    .where(and(eq(ballots.voteId, vote.id), eq(ballots.party, party.id), eq(ballots.status, 'accepted')));
-  // A replayed submission (the same nonce again, e.g. a captured request re-sent) never counts.
-  const [replayed] = await t.select({ id: ballots.id }).from(ballots).where(and(eq(ballots.voteId, vote.id), eq(ballots.nonce, input.nonce))).limit(1);
-  const plan = input.choices.map((c) => {
-    const m = byKey.get(c.matter)!;
-    const already = prior.find((b) => b.matterId === m.id);
-    const reason = replayed
-      ? 'replayed submission'
-      : !checkChoice(c.choice, tallyRulesFor(vote, m))
-      ? 'choice not allowed'
-      : already && rules.revision === 'final'
-        ? 'party already voted'
-        : null;
-    return { c, m, already, reason };
-  });
-  const rejectAll = plan.some((x) => x.reason);
-  const weights = { area_cents: party.areaCents, heads: 1 };
-  const items: { type: 'ballot' | 'paper_ballot' | 'ballot_rejected' | 'ballot_superseded'; body: Record<string, Json> }[] = [];
-  const ballotType = input.paper ? 'paper_ballot' : 'ballot';
-  type Row =
-    | { kind: 'supersede'; ballotId: string }
-    | { kind: 'ballot'; matterKey: string; matterId: string; choice: string; salt: string | null; status: 'accepted' | 'rejected'; reason: string | null };
-  const rows: Row[] = [];
-  for (const x of plan) {
-    const base: Record<string, Json> = { matter: x.m.key, party: party.id, weights, channel: input.channel, nonce: input.nonce, ...input.authority };
-    if (rejectAll) {
-      const reason = x.reason ?? 'submission contained a ballot that was not allowed';
-      items.push({ type: 'ballot_rejected', body: { ...base, reason } });
-      rows.push({ kind: 'ballot', matterKey: x.m.key, matterId: x.m.id, choice: x.c.choice, salt: null, status: 'rejected', reason });
-      continue;
-    }
-    if (x.already) {
-      // last_counts: the earlier ballot stays in the log; a marker says it no longer counts.
-      items.push({ type: 'ballot_superseded', body: { matter: x.m.key, party: party.id, superseded_seq: x.already.seq } });
-      rows.push({ kind: 'supersede', ballotId: x.already.id });
-    }
-    const salt = sealed ? toBase64(randomBytes(32)) : null;
-    items.push({ type: ballotType, body: sealed ? { ...base, commit: commitment(vote.logOrigin!, x.m.key, party.id, x.c.choice, salt!) } : { ...base, choice: x.c.choice } });
-    rows.push({ kind: 'ballot', matterKey: x.m.key, matterId: x.m.id, choice: x.c.choice, salt, status: 'accepted', reason: null });
-  }
-  const appended = await appendEntries(t, { id: vote.id, logOrigin: vote.logOrigin! }, items, input.now);
-  const outcomes: BallotOutcome[] = [];
-  for (const [i, row] of rows.entries()) {
-    const entry = appended[i]!;
-    if (row.kind === 'supersede') {
-      await t.update(ballots).set({ status: 'superseded' }).where(eq(ballots.id, row.ballotId));
-      continue;
-    }
-    await t.insert(ballots).values({
-      voteId: vote.id,
-      matterId: row.matterId,
-      party: party.id,
-      seq: entry.seq,
-      channel: input.channel,
-      choice: row.choice,
-      salt: row.salt,
-      nonce: input.nonce,
-      status: row.status,
-      reason: row.reason,
-      userId: input.userId,
-      createdAt: input.now,
+  if (fresh!.closedAt || fresh!.status !== 'noticed') return jobs.map(() => ({ closed: true as const }));
+  const partyIds = [...new Set(jobs.map((j) => j.party.id))];
+  const [priorRows, replayedRows, last] = await Promise.all([
+    t
+      .select({ id: ballots.id, matterId: ballots.matterId, seq: ballots.seq, party: ballots.party })
+      .from(ballots)
+      .where(and(eq(ballots.voteId, vote.id), inArray(ballots.party, partyIds), eq(ballots.status, 'accepted'))),
+    // A replayed submission (the same nonce again, e.g. a captured request re-sent) never counts.
+    t.select({ nonce: ballots.nonce }).from(ballots).where(and(eq(ballots.voteId, vote.id), inArray(ballots.nonce, [...new Set(jobs.map((j) => j.input.nonce))]))),
+    lastEntry(t, vote.id),
+  ]);
+  type Prior = { matterId: string; seq: number; id?: string; row?: BallotRow };
+  type BallotRow = typeof ballots.$inferInsert;
+  const priorOf = new Map<string, Prior[]>();
+  for (const r of priorRows) priorOf.set(r.party, [...(priorOf.get(r.party) ?? []), { matterId: r.matterId, seq: r.seq, id: r.id }]);
+  const usedNonces = new Set(replayedRows.map((r) => r.nonce));
+  const items: { type: 'ballot' | 'paper_ballot' | 'ballot_rejected' | 'ballot_superseded'; body: Record<string, Json>; now: Date }[] = [];
+  const rows: BallotRow[] = [];
+  const supersedeIds: string[] = [];
+  const perJob: { outcomeRows: { row: BallotRow; item: number; matterKey: string; salt: string | null }[]; accepted: boolean }[] = [];
+  let nextSeq = last ? last.seq + 1 : 0;
+  for (const job of jobs) {
+    const { party, byKey, input } = job;
+    const prior = priorOf.get(party.id) ?? [];
+    const replayed = usedNonces.has(input.nonce);
+    const plan = input.choices.map((c) => {
+      const m = byKey.get(c.matter)!;
+      const already = prior.find((b) => b.matterId === m.id);
+      const reason = replayed
+        ? 'replayed submission'
+        : !checkChoice(c.choice, tallyRulesFor(vote, m))
+          ? 'choice not allowed'
+          : already && rules.revision === 'final'
+            ? 'party already voted'
+            : null;
+      return { c, m, already, reason };
     });
-    outcomes.push({
-      matter: row.matterKey,
-      status: row.status,
-      seq: entry.seq,
-      leaf: entry.leaf,
+    usedNonces.add(input.nonce);
+    const rejectAll = plan.some((x) => x.reason);
+    const weights = { area_cents: party.areaCents, heads: 1 };
+    const ballotType = input.paper ? 'paper_ballot' : 'ballot';
+    const mine: (typeof perJob)[number] = { outcomeRows: [], accepted: !rejectAll };
+    for (const x of plan) {
+      const base: Record<string, Json> = { matter: x.m.key, party: party.id, weights, channel: input.channel, nonce: input.nonce, ...input.authority };
+      const row = (status: 'accepted' | 'rejected', reason: string | null, salt: string | null): BallotRow => ({
+        id: randomUUID(),
+        voteId: vote.id,
+        matterId: x.m.id,
+        party: party.id,
+        seq: nextSeq,
+        channel: input.channel,
+        choice: x.c.choice,
+        salt,
+        nonce: input.nonce,
+        status,
+        reason,
+        userId: input.userId,
+        createdAt: input.now,
+      });
+      if (rejectAll) {
+        const reason = x.reason ?? 'submission contained a ballot that was not allowed';
+        const r = row('rejected', reason, null);
+        mine.outcomeRows.push({ row: r, item: items.length, matterKey: x.m.key, salt: null });
+        rows.push(r);
+        items.push({ type: 'ballot_rejected', body: { ...base, reason }, now: input.now });
+        nextSeq++;
+        continue;
+      }
+      if (x.already) {
+        // last_counts: the earlier ballot stays in the log; a marker says it no longer counts.
+        items.push({ type: 'ballot_superseded', body: { matter: x.m.key, party: party.id, superseded_seq: x.already.seq }, now: input.now });
+        nextSeq++;
+        if (x.already.row) x.already.row.status = 'superseded';
+        else supersedeIds.push(x.already.id!);
+        prior.splice(prior.indexOf(x.already), 1);
+      }
+      const salt = sealed ? toBase64(randomBytes(32)) : null;
+      const r = row('accepted', null, salt);
+      mine.outcomeRows.push({ row: r, item: items.length, matterKey: x.m.key, salt });
+      rows.push(r);
+      items.push({ type: ballotType, body: sealed ? { ...base, commit: commitment(vote.logOrigin!, x.m.key, party.id, x.c.choice, salt!) } : { ...base, choice: x.c.choice }, now: input.now });
+      nextSeq++;
+      prior.push({ matterId: x.m.id, seq: r.seq, row: r });
+    }
+    priorOf.set(party.id, prior);
+    perJob.push(mine);
+  }
+  const appended = await appendEntries(t, { id: vote.id, logOrigin: vote.logOrigin! }, items, jobs[0]!.input.now, last);
+  // Earlier ballots leave the "accepted" state before their replacements arrive (one accepted per party and matter).
+  if (supersedeIds.length) await t.update(ballots).set({ status: 'superseded' }).where(inArray(ballots.id, supersedeIds));
+  for (let i = 0; i < rows.length; i += 1000) await t.insert(ballots).values(rows.slice(i, i + 1000));
+  return perJob.map((j) => ({
+    closed: false as const,
+    accepted: j.accepted,
+    outcomes: j.outcomeRows.map(({ row, item, matterKey, salt }) => ({
+      matter: matterKey,
+      status: row.status as 'accepted' | 'rejected',
+      seq: appended[item]!.seq,
+      leaf: appended[item]!.leaf,
       ...(row.reason ? { reason: row.reason } : {}),
-      ...(row.salt ? { opening: { choice: row.choice, salt: row.salt } } : {}),
-    });
-  }
-  return { closed: false as const, outcomes, accepted: !rejectAll };
+      ...(salt ? { opening: { choice: row.choice, salt } } : {}),
+    })),
+  }));
 }
 
 /** The time a letter was received, to the minute (what a receipt stamp or a log book records). */
