@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   LINLI_SECRET: z.string().min(16).optional(),
   LINLI_SENDER: z.enum(['console']).default('console'),
   LINLI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Most ballot submissions of one vote committed in one transaction (group commit); 1 = one each. */
+  LINLI_BOX_BATCH: z.coerce.number().int().min(1).max(1000).default(256),
   NODE_ENV: z.string().default('development'),
 });
 

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
+import { configureBox } from './modules/votes/sequencer.ts';
 import { createApp, type App } from './app.ts';
 import { createDb, migrate, type DbHandle } from './db.ts';
 import type { Env } from './env.ts';
@@ -30,6 +31,7 @@ export async function startServer(env: Env, opts: { sender?: Sender; logger?: Lo
   const handle = await createDb({ url: env.DATABASE_URL, dataDir: env.DATABASE_URL ? undefined : `${env.LINLI_DATA_DIR}/pglite` });
   await migrate(handle.db);
   const keys = loadKeyring({ dataDir: env.LINLI_DATA_DIR, signingKey: env.LINLI_SIGNING_KEY, secret: env.LINLI_SECRET });
+  configureBox({ maxBatch: env.LINLI_BOX_BATCH });
   // Events are wired to the realtime layer once the HTTP server exists.
   const relay = { target: null as Realtime | null };
   const deps: Deps = {

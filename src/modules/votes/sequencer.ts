@@ -28,7 +28,12 @@ interface Queue {
 }
 
 /** At most this many submissions per transaction (keeps one commit's latency bounded). */
-const MAX_BATCH = 256;
+let maxBatch = 256;
+
+/** Sets the batch limit (LINLI_BOX_BATCH); 1 commits every submission on its own, as a baseline. */
+export function configureBox(opts: { maxBatch: number }) {
+  maxBatch = Math.max(1, Math.floor(opts.maxBatch));
+}
 
 const queues = new WeakMap<Db, Map<string, Queue>>();
 
@@ -52,7 +57,7 @@ async function drain(db: Db, vote: VoteRow, q: Queue) {
   q.running = true;
   try {
     while (q.pending.length) {
-      const batch = q.pending.splice(0, MAX_BATCH);
+      const batch = q.pending.splice(0, maxBatch);
       try {
         const results = await write(db, vote, batch.map((p) => p.job));
         batch.forEach((p, i) => p.resolve(results[i]!));
