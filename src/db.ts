@@ -37,6 +37,8 @@ export async function createDb(opts: DbOptions): Promise<DbHandle> {
   if (opts.url) {
     const client = postgres(opts.url, {
       max: opts.max ?? 10,
+      // Fail fast while the database is out of reach (the request answers 503) instead of hanging.
+      connect_timeout: 5,
       onnotice: () => {},
       connection: opts.searchPath ? { search_path: opts.searchPath } : {},
     });

@@ -19,10 +19,34 @@ export function errorResponse(c: Context<AppEnv>, code: ErrorCode, status: numbe
   );
 }
 
+/**
+ * Errors that mean the database is out of reach (refused, reset, closed, shutting down, starting
+ * up), not that the request was wrong: the answer is 503 and the client may try again.
+ */
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+
 function isDbUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } } | undefined;
-  const codes = [e?.code, e?.cause?.code];
-  return codes.some((x) => x === 'ECONNREFUSED' || x === 'CONNECTION_CLOSED' || x === 'CONNECTION_ENDED' || x === '57P01' || x === '57P03');
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && UNAVAILABLE.has(e.code)) return true;
+  }
+  return false;
 }
 
 /** Maps anything thrown to the envelope; unknown errors become 500 without details, logged with the request id. */

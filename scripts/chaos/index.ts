@@ -1,0 +1,233 @@
+/**
+ * `npm run chaos [-- --quick]`: crash without loss. A real server takes ballots from many clients
+ * and is killed with SIGKILL at random moments, then restarted — on PostgreSQL, then on PGlite
+ * (kill, reopen the data folder). Clients retry until they get an answer, as a phone would. At the
+ * end every acknowledged ballot must be in the ledger exactly once at the position its receipt
+ * named, nothing unacknowledged may be half-written (box and log agree row for row), and the
+ * whole log must pass the verifier. The last line reads:
+ *
+ *   acknowledged N, recorded N, lost 0, duplicated 0, chain ok
+ */
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { asc, eq } from 'drizzle-orm';
+import { ballots, ledgerEntries } from '../../db/schema/index.ts';
+import { createDb, migrate, type DbHandle } from '../../src/db.ts';
+import { verifyExport } from '../../src/domain/ledger/verify.ts';
+import { loadKeyring } from '../../src/keys.ts';
+import { signCheckpoint } from '../../src/modules/ledger/checkpoints.ts';
+import { buildExport } from '../../src/modules/ledger/export.ts';
+import { logSigner } from '../../src/modules/ledger/keys.ts';
+import { closeVote } from '../../src/modules/votes/service.ts';
+import { freePort, seedOpenVote, startServerProcess, stopProcess, waitHealthy } from '../lib/server-process.ts';
+import { scratchDatabase, DEFAULT_PG } from '../bench/lib.ts';
+
+const quick = process.argv.includes('--quick');
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Ack {
+  party: number;
+  seq: number;
+  leaf: string;
+}
+
+interface Outcome {
+  acknowledged: number;
+  recorded: number;
+  lost: number;
+  duplicated: number;
+  halfWritten: number;
+  kills: number;
+  chainOk: boolean;
+  failedSteps: string[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Drives ballots at the server while a killer SIGKILLs and restarts it. `restart` returns the new
+ * child; clients keep retrying (the same nonce: a ballot that committed before its answer was lost
+ * comes back as a recorded replay, never a second ballot).
+ */
+async function hammer(url: string, seeded: { estateId: string; voteId: string; tokens: string[] }, lanes: number, kills: number, restart: () => Promise<ChildProcess>, first: ChildProcess) {
+  const acks: Ack[] = [];
+  const endpoint = `${url}/api/estates/${seeded.estateId}/votes/${seeded.voteId}/ballots`;
+  let child = first;
+  let killed = 0;
+  let clientsDone = false;
+  const killer = (async () => {
+    while (killed < kills && !clientsDone) {
+      await sleep(250 + Math.random() * (quick ? 900 : 2000));
+      if (clientsDone) break;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      killed++;
+      log(`  SIGKILL ${killed}/${kills} (${acks.length} acknowledged so far)`);
+      await sleep(Math.random() * 300);
+      child = await restart();
+      await waitHealthy(url, child);
+    }
+  })();
+  let next = 0;
+  let unanswered = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= seeded.tokens.length) return;
+        const nonce = randomUUID();
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const res = await fetch(endpoint, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${seeded.tokens[i]}` },
+              body: JSON.stringify({ choices: [{ matter: 'm1', choice: i % 3 ? 'yes' : 'no' }], nonce }),
+            });
+            const body = (await res.json()) as { ballots?: { seq: number; leaf: string }[] };
+            if (res.status === 201) {
+              acks.push({ party: i, seq: body.ballots![0]!.seq, leaf: body.ballots![0]!.leaf });
+              break;
+            }
+            if (res.status === 409) break; // committed earlier, its answer lost with the process: recorded as a replay
+            if (res.status !== 503) throw new Error(`unexpected HTTP ${res.status}`);
+          } catch (e) {
+            if ((e as Error).message.startsWith('unexpected')) throw e;
+            // Connection refused or reset: the server is down; try again shortly.
+          }
+          if (attempt > 400) {
+            unanswered++;
+            break;
+          }
+          await sleep(50 + Math.random() * 100);
+        }
+      }
+    }),
+  );
+  clientsDone = true;
+  await killer;
+  return { acks, kills: killed, child, unanswered };
+}
+
+/** Checks the database after the storm: every acknowledged ballot once, box = log, and the log verifies. */
+async function audit(handle: DbHandle, dataDir: string, publicUrl: string, seeded: { estateId: string; voteId: string }, acks: Ack[], kills: number): Promise<Outcome> {
+  const { db } = handle;
+  const entries = await db.select().from(ledgerEntries).where(eq(ledgerEntries.voteId, seeded.voteId)).orderBy(asc(ledgerEntries.seq));
+  const bySeq = new Map(entries.map((e) => [e.seq, e]));
+  let recorded = 0;
+  for (const a of acks) if (bySeq.get(a.seq)?.leaf === a.leaf) recorded++;
+  // Duplicates: more than one counted ballot of one party (the rule is final on submission).
+  const perParty = new Map<string, number>();
+  for (const e of entries) {
+    if (e.type !== 'ballot') continue;
+    const party = (JSON.parse(e.body) as { party: string }).party;
+    perParty.set(party, (perParty.get(party) ?? 0) + 1);
+  }
+  const duplicated = [...perParty.values()].reduce((s, n) => s + Math.max(0, n - 1), 0);
+  // Half-written: a ballot row without its entry or an entry without its row.
+  const rows = await db.select({ seq: ballots.seq, status: ballots.status }).from(ballots).where(eq(ballots.voteId, seeded.voteId));
+  const ballotEntries = entries.filter((e) => e.type === 'ballot' || e.type === 'ballot_rejected');
+  const rowSeqs = new Set(rows.map((r) => r.seq));
+  const halfWritten = rows.filter((r) => !bySeq.has(r.seq)).length + ballotEntries.filter((e) => !rowSeqs.has(e.seq)).length;
+  // The whole chain: close, sign, export, verify (V0–V10).
+  const keys = loadKeyring({ dataDir });
+  const signer = logSigner(keys, publicUrl);
+  const now = new Date();
+  await signCheckpoint(db, signer, seeded.voteId, now);
+  await closeVote(db, seeded.estateId, seeded.voteId, { reason: 'chaos test', manual: true, userId: null, now });
+  await signCheckpoint(db, signer, seeded.voteId, now);
+  const files = await buildExport(db, seeded.estateId, seeded.voteId, { openings: true });
+  const enc = new TextEncoder();
+  const bytes = new Map([...files].map(([k, v]) => [k, enc.encode(v)]));
+  const report = await verifyExport(bytes, { openings: bytes.get('openings.jsonl') });
+  const failedSteps = report.steps.filter((s) => !s.ok).map((s) => `${s.id}: ${s.details.slice(0, 3).join('; ')}`);
+  return { acknowledged: acks.length, recorded, lost: acks.length - recorded, duplicated, halfWritten, kills, chainOk: failedSteps.length === 0, failedSteps };
+}
+
+async function onPostgres(n: number, lanes: number, kills: number): Promise<Outcome> {
+  const scratch = await scratchDatabase(process.env.DATABASE_URL ?? DEFAULT_PG, 'chaos');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'linli-chaos-'));
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const handle = await createDb({ url: scratch.url });
+  let child: ChildProcess | null = null;
+  try {
+    await migrate(handle.db);
+    const seeded = await seedOpenVote(handle.db, loadKeyring({ dataDir }), publicUrl, n);
+    const env = { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: scratch.url, LINLI_DATA_DIR: dataDir, LINLI_PUBLIC_URL: publicUrl };
+    child = await startServerProcess(env);
+    await waitHealthy(publicUrl, child);
+    log(`postgres: ${n} owners, ${lanes} clients, ${kills} kills`);
+    const r = await hammer(publicUrl, seeded, lanes, kills, () => startServerProcess(env), child);
+    child = r.child;
+    await stopProcess(child);
+    child = null;
+    return await audit(handle, dataDir, publicUrl, seeded, r.acks, r.kills);
+  } finally {
+    if (child) await stopProcess(child);
+    await handle.close();
+    await scratch.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function onPglite(n: number, lanes: number, kills: number): Promise<Outcome> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'linli-chaos-'));
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | null = null;
+  try {
+    let handle = await createDb({ dataDir: `${dataDir}/pglite` });
+    await migrate(handle.db);
+    const seeded = await seedOpenVote(handle.db, loadKeyring({ dataDir }), publicUrl, n);
+    await handle.close();
+    const env = { PORT: String(port), HOST: '127.0.0.1', LINLI_DATA_DIR: dataDir, LINLI_PUBLIC_URL: publicUrl };
+    child = await startServerProcess(env);
+    await waitHealthy(publicUrl, child);
+    log(`pglite: ${n} owners, ${lanes} clients, ${kills} kills (the data folder is reopened after each)`);
+    const r = await hammer(publicUrl, seeded, lanes, kills, () => startServerProcess(env), child);
+    child = r.child;
+    await stopProcess(child);
+    child = null;
+    handle = await createDb({ dataDir: `${dataDir}/pglite` });
+    try {
+      return await audit(handle, dataDir, publicUrl, seeded, r.acks, r.kills);
+    } finally {
+      await handle.close();
+    }
+  } finally {
+    if (child) await stopProcess(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function line(o: Pick<Outcome, 'acknowledged' | 'recorded' | 'lost' | 'duplicated' | 'chainOk'>) {
+  return `acknowledged ${o.acknowledged}, recorded ${o.recorded}, lost ${o.lost}, duplicated ${o.duplicated}, chain ${o.chainOk ? 'ok' : 'BROKEN'}`;
+}
+
+async function main() {
+  const started = Date.now();
+  const pg = await onPostgres(quick ? 500 : 4000, 32, quick ? 5 : 12);
+  log(`postgres: ${line(pg)}; half-written ${pg.halfWritten}; ${pg.kills} kills${pg.failedSteps.length ? `; failed: ${pg.failedSteps.join(' | ')}` : ''}`);
+  const lite = await onPglite(quick ? 200 : 1500, 16, quick ? 5 : 10);
+  log(`pglite: ${line(lite)}; half-written ${lite.halfWritten}; ${lite.kills} kills${lite.failedSteps.length ? `; failed: ${lite.failedSteps.join(' | ')}` : ''}`);
+  const total = {
+    acknowledged: pg.acknowledged + lite.acknowledged,
+    recorded: pg.recorded + lite.recorded,
+    lost: pg.lost + lite.lost,
+    duplicated: pg.duplicated + lite.duplicated,
+    chainOk: pg.chainOk && lite.chainOk && pg.halfWritten === 0 && lite.halfWritten === 0,
+  };
+  log(`${Math.round((Date.now() - started) / 1000)} s`);
+  process.stdout.write(`${line(total)}\n`);
+  const ok = total.lost === 0 && total.duplicated === 0 && total.chainOk && pg.kills >= 5 && lite.kills >= 5;
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((e) => {
+  process.stderr.write(`chaos failed: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
