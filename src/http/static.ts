@@ -21,7 +21,13 @@ const TYPES: Record<string, string> = {
 export function webClient(root: string) {
   const index = path.join(root, 'index.html');
   return (c: Context) => {
-    const rel = decodeURIComponent(new URL(c.req.url).pathname);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(new URL(c.req.url).pathname);
+    } catch {
+      // A malformed percent-escape (e.g. `/%E0%A4%A`) names no file: a client error, not a 500.
+      return c.text('Bad request: malformed URL.', 400);
+    }
     const file = path.normalize(path.join(root, rel));
     const inside = file.startsWith(root + path.sep);
     const target = inside && existsSync(file) && statSync(file).isFile() ? file : index;

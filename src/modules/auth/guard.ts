@@ -1,6 +1,6 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Context, MiddlewareHandler } from 'hono';
-import { roleGrants, users } from '../../../db/schema/index.ts';
+import { ballotLetters, estates, roleGrants, users, votes } from '../../../db/schema/index.ts';
 import { AppError, forbidden } from '../../errors.ts';
 import type { AppEnv, Principal } from '../../http/context.ts';
 import type { EstateRole } from './roles.ts';
@@ -85,12 +85,35 @@ export function access(rule: AccessRule): MiddlewareHandler<AppEnv> {
     }
     const principal = await principalOf(c, estateId);
     c.set('principal', principal);
-    if (principal.isAdmin) return next();
+    if (principal.isAdmin) {
+      // No role grant vouches for the estate here: an unknown one is a 404, not an empty list or a failed insert.
+      const [estate] = await c.var.deps.db.select({ id: estates.id }).from(estates).where(eq(estates.id, estateId));
+      if (!estate) throw new AppError('NOT_FOUND', 'estate not found', [{ field: 'estateId', message: 'no such estate' }], '未找到该小区');
+      return next();
+    }
     const roles = principal.roles ?? [];
     const allowed = rule.roles === 'any' ? roles.length > 0 : roles.some((r) => rule.roles.includes(r));
-    if (!allowed) throw forbidden();
-    return next();
+    if (allowed) return next();
+    // A ballot letter or proxy code admits its holder as an owner of that one vote, nowhere else.
+    if ((rule.roles === 'any' || rule.roles.includes('owner')) && (await holdsLetter(c, estateId, principal.userId))) {
+      principal.roles = ['owner'];
+      return next();
+    }
+    throw forbidden();
   };
+}
+
+/** Whether the user signed in with a live letter or proxy code for the route's vote (in this estate). */
+async function holdsLetter(c: Context<AppEnv>, estateId: string, userId: string): Promise<boolean> {
+  const voteId = c.req.param('voteId');
+  if (!voteId || !UUID.test(voteId)) return false;
+  const [row] = await c.var.deps.db
+    .select({ id: ballotLetters.id })
+    .from(ballotLetters)
+    .innerJoin(votes, eq(votes.id, ballotLetters.voteId))
+    .where(and(eq(ballotLetters.voteId, voteId), eq(ballotLetters.userId, userId), isNull(ballotLetters.revokedAt), eq(votes.estateId, estateId)))
+    .limit(1);
+  return !!row;
 }
 
 /** The principal of a route whose rule is not `public`. */

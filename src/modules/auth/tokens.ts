@@ -5,6 +5,7 @@ import { AppError } from '../../errors.ts';
 
 export const TOKEN_AUDIENCE = 'linli-api';
 const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TokenClaims {
   userId: string;
@@ -41,7 +42,8 @@ export async function verifyToken(keys: Keyring, issuer: string, token: string, 
       issuer,
       ...(now ? { currentDate: now } : {}),
     });
-    if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw new Error('claims');
+    // Subjects are user ids (UUIDs): anything else is refused here rather than reaching a uuid column.
+    if (typeof payload.sub !== 'string' || !UUID.test(payload.sub) || typeof payload.jti !== 'string') throw new Error('claims');
     return { userId: payload.sub, jti: payload.jti };
   } catch (err) {
     const expired = err instanceof joseErrors.JWTExpired;

@@ -45,7 +45,9 @@ export function registerCommentRoutes(app: App) {
     }),
     async (c) => {
       const { estateId, targetType, targetId } = c.req.valid('param');
-      await assertTarget(c.var.deps.db, estateId, typeOf(targetType), targetId);
+      const target = await assertTarget(c.var.deps.db, estateId, typeOf(targetType), targetId);
+      // As for posting: a draft's thread is for staff only.
+      if (target.status === 'draft' && !staff(c)) throw new AppError('NOT_FOUND', `${typeOf(targetType)} not found`, undefined, '未找到');
       return c.json({ threads: await threadOf(c.var.deps.db, typeOf(targetType), targetId, { userId: principal(c).userId, staff: staff(c) }) }, 200);
     },
   );

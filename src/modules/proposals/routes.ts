@@ -146,7 +146,7 @@ export function registerProposalRoutes(app: App) {
     async (c) => {
       const { estateId, proposalId } = c.req.valid('param');
       const q = c.req.valid('query');
-      return c.json(await versionDiff(c.var.deps.db, estateId, proposalId, q.from, q.to), 200);
+      return c.json(await versionDiff(c.var.deps.db, estateId, proposalId, q.from, q.to, isStaff(c)), 200);
     },
   );
 

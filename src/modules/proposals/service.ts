@@ -53,8 +53,10 @@ export async function versionsOf(db: Db, id: string) {
 
 const view = (v: { title: string; body: string; options: unknown }): ProposalVersionView => ({ title: v.title, body: v.body, options: v.options as ProposalVersionView['options'] });
 
-export async function versionDiff(db: Db, estateId: string, id: string, from: number, to: number) {
-  await proposalRow(db, estateId, id);
+export async function versionDiff(db: Db, estateId: string, id: string, from: number, to: number, includeDrafts = true) {
+  const p = await proposalRow(db, estateId, id);
+  // Drafts are for staff only, like the proposal itself: their versions are not shown to others.
+  if (p.status === 'draft' && !includeDrafts) throw notFound('proposal');
   const all = await versionsOf(db, id);
   const a = all.find((v) => v.version === from);
   const b = all.find((v) => v.version === to);

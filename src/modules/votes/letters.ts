@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { ballotLetters, ballots, proxies, roleGrants, users, voteExtensions, votes } from '../../../db/schema/index.ts';
+import { ballotLetters, ballots, proxies, users, voteExtensions, votes } from '../../../db/schema/index.ts';
 import type { Db } from '../../db.ts';
 import type { Category } from '../../domain/tally/tally.ts';
 import { thresholdText } from '../../domain/tally/wording.ts';
@@ -148,9 +148,10 @@ export async function listLetters(db: Db, estateId: string, voteId: string) {
 }
 
 /**
- * Signs in with a letter or proxy code. The first sign-in creates a user for the code (granted the
- * owner role in the estate so the vote pages open); later sign-ins with the same code reach the
- * same user. The code stays usable until it is revoked, so an owner can come back to the receipt.
+ * Signs in with a letter or proxy code. The first sign-in creates a user for the code, with no
+ * role anywhere: the code admits it as an owner of this one vote only (see the access guard).
+ * Later sign-ins with the same code reach the same user; the code stays usable until it is
+ * revoked, so an owner can come back to the receipt.
  */
 export async function redeemLetter(db: Db, rawCode: string, now: Date): Promise<{ userId: string; estateId: string; voteId: string; party: string }> {
   const codeHash = sha256Hex(normalizeInviteCode(rawCode));
@@ -167,7 +168,6 @@ export async function redeemLetter(db: Db, rawCode: string, now: Date): Promise<
         .values({ displayName: letter.kind === 'proxy' ? `受托人 ${letter.party}` : `表决票 ${letter.party}` })
         .returning({ id: users.id });
       userId = u!.id;
-      await tx.insert(roleGrants).values({ userId, estateId: vote.estateId, role: 'owner' }).onConflictDoNothing();
     }
     await tx.update(ballotLetters).set({ userId, usedAt: letter.usedAt ?? now }).where(eq(ballotLetters.id, letter.id));
     return { userId, estateId: vote.estateId, voteId: letter.voteId, party: letter.party };

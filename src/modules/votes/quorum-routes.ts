@@ -218,6 +218,11 @@ export function registerQuorumRoutes(app: App) {
     async (c) => {
       const { estateId, voteId } = c.req.valid('param');
       const vote = await voteRow(c.var.deps.db, estateId, voteId);
+      // A draft is for staff only (as GET …/votes/{voteId}): owners and residents do not see its plan.
+      const me = principal(c);
+      if (vote.status === 'draft' && !me.isAdmin && (me.roles ?? []).every((r) => r === 'owner' || r === 'resident')) {
+        throw new AppError('NOT_FOUND', 'vote not found', undefined, '未找到该投票');
+      }
       const shares = await costSharesOfVote(c.var.deps.db, vote);
       if (!shares) throw new AppError('NOT_FOUND', 'this vote has no cost plan', undefined, '本次表决没有费用分摊方案');
       const { byPart: _b, floorOf: _f, ...out } = shares;
