@@ -8,6 +8,7 @@ import { AppError } from './errors.ts';
 import type { AppEnv, Deps } from './http/context.ts';
 import { errorResponse, onError } from './http/errors.ts';
 import { apiReferencePage } from './http/reference.ts';
+import { rejectUnstorableText } from './http/text-guard.ts';
 import { webClient } from './http/static.ts';
 import { registerAuthRoutes } from './modules/auth/routes.ts';
 import { registerCouncilRoutes } from './modules/councils/routes.ts';
@@ -90,6 +91,7 @@ export function createApp(deps: Deps, opts: { webRoot?: string } = {}): App {
       onError: (cc) => errorResponse(cc as never, 'PAYLOAD_TOO_LARGE', 413, `request body larger than ${limit} bytes`, { messageZh: '上传的内容太大' }),
     })(c, next);
   });
+  app.use('/api/*', rejectUnstorableText);
 
   registerHealthRoutes(app);
   registerAuthRoutes(app);

@@ -61,7 +61,10 @@ export type RegisterValidation =
 
 /** At most this many errors are reported; a broken file would otherwise flood the organizer. */
 export const MAX_ROW_ERRORS = 200;
-/** Longest accepted part id and person id, in characters. */
+/**
+ * Longest accepted part id, person id, building and entrance, in characters. Buildings and
+ * entrances are indexed codes: an unbounded one failed the database index (a 500 on PostgreSQL).
+ */
 export const MAX_ID_LENGTH = 64;
 /** Largest |floor| accepted (deep basements and super-tall towers stay well inside). */
 export const MAX_ABS_FLOOR = 200;
@@ -207,10 +210,18 @@ function validateRow(
     return null;
   };
 
+  // NUL cannot be stored in PostgreSQL text; unpaired surrogates (possible in .xlsx) not in UTF-8.
+  for (const [column, i] of columns) {
+    if (UNSTORABLE.test(cells[i]!)) {
+      fail(column, `${column} contains a NUL character or an unpaired surrogate`, `${zhCol(column)}含有无法保存的特殊字符`);
+    }
+  }
   const partId = checkPartId(cell('part_id'), line, firstLineOfPart, fail);
   const building = cell('building');
   if (building === '') fail('building', 'building is empty', `${zhCol('building')}不能为空`);
+  else if (charLength(building) > MAX_ID_LENGTH) fail('building', `building is longer than ${MAX_ID_LENGTH} characters`, `${zhCol('building')}不能超过${MAX_ID_LENGTH}个字符`);
   const entranceText = cell('entrance');
+  if (charLength(entranceText) > MAX_ID_LENGTH) fail('entrance', `entrance is longer than ${MAX_ID_LENGTH} characters`, `${zhCol('entrance')}不能超过${MAX_ID_LENGTH}个字符`);
   const floor = checkFloor(cell('floor'), fail);
   const kind = checkEnum(cell('kind') || 'residential', PART_KINDS, 'kind', fail);
   const areaCents = checkArea(cell('area'), fail);
@@ -249,6 +260,9 @@ function validateRow(
 }
 
 type Fail = (column: Column, message: string, messageZh: string) => null;
+
+/** NUL, or a UTF-16 surrogate without its pair. */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Counts characters (code points), so a Chinese id is measured as the user sees it. */
 const charLength = (s: string) => [...s].length;

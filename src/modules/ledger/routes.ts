@@ -17,6 +17,9 @@ const anyRole = [access(Access.estate('any'))] as [ReturnType<typeof access>];
 /** A newly covering checkpoint is signed on demand at most this often per vote. */
 const ON_DEMAND_MS = 5000;
 
+/** Log sizes and entry indexes are PostgreSQL integers: a larger number would fail in the query (a 500). */
+const INT4 = 2_147_483_647;
+
 export function registerLedgerRoutes(app: App) {
   app.openapi(
     createRoute({
@@ -40,7 +43,7 @@ export function registerLedgerRoutes(app: App) {
       summary: 'Latest signed checkpoint of the vote’s log (C2SP tlog-checkpoint note), or of a given size',
       security: bearer,
       middleware: anyRole,
-      request: { params: VoteParams, query: z.object({ size: z.coerce.number().int().min(1).optional() }) },
+      request: { params: VoteParams, query: z.object({ size: z.coerce.number().int().min(1).max(INT4).optional() }) },
       responses: { 200: json(Any, 'Checkpoint'), ...errorResponses },
     }),
     async (c) => {
@@ -62,9 +65,9 @@ export function registerLedgerRoutes(app: App) {
       request: {
         params: VoteParams,
         query: z.object({
-          index: z.coerce.number().int().min(0).optional(),
+          index: z.coerce.number().int().min(0).max(INT4).optional(),
           tracker: z.string().max(40).optional(),
-          size: z.coerce.number().int().min(1).optional(),
+          size: z.coerce.number().int().min(1).max(INT4).optional(),
           download: z.enum(['0', '1']).optional(),
         }),
       },
@@ -104,7 +107,7 @@ export function registerLedgerRoutes(app: App) {
       summary: 'Consistency proof between two checkpointed sizes (RFC 6962 §2.1.2)',
       security: bearer,
       middleware: anyRole,
-      request: { params: VoteParams, query: z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1).optional() }) },
+      request: { params: VoteParams, query: z.object({ from: z.coerce.number().int().min(1).max(INT4), to: z.coerce.number().int().min(1).max(INT4).optional() }) },
       responses: { 200: json(Any, 'Consistency proof'), ...errorResponses },
     }),
     async (c) => {

@@ -28,13 +28,36 @@ import type { EstateRules } from '../../domain/rules/settings.ts';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-/** Register files from Chinese spreadsheets are often GB18030 (GBK) rather than UTF-8: accept both. */
+/**
+ * Register files from Chinese spreadsheets are often GB18030 (GBK) rather than UTF-8: accept both.
+ * A file that is mostly UTF-8 with a few broken sequences (a character cut in two) is refused with
+ * its line instead of being read as GB18030, which garbled every Chinese character in it; a file
+ * that is valid in neither encoding is refused too, instead of storing U+FFFD in place of its text.
+ */
 function decodeText(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return new TextDecoder('gb18030').decode(bytes);
+    /* not UTF-8 */
   }
+  const loose = new TextDecoder('utf-8').decode(bytes);
+  const broken = (loose.match(/\uFFFD/g) ?? []).length;
+  const wellFormed = (loose.match(/[^\u0000-\u007F\uFFFD]/gu) ?? []).length;
+  // GBK text read as UTF-8 is mostly broken sequences; UTF-8 with a cut character is mostly sound.
+  if (wellFormed < 2 * broken) {
+    try {
+      return new TextDecoder('gb18030', { fatal: true }).decode(bytes);
+    } catch {
+      /* not GB18030 either */
+    }
+  }
+  const line = loose.slice(0, loose.indexOf('\uFFFD')).split(/\r\n|\r|\n/).length;
+  throw new AppError(
+    'IMPORT_INVALID',
+    `line ${line}: the file is neither valid UTF-8 nor valid GB18030 (a character is cut or garbled); save it again as a UTF-8 CSV`,
+    [{ line, column: null, message: 'invalid or truncated character encoding', messageZh: `第 ${line} 行有乱码或被截断的字符` }],
+    '无法识别文件编码，请另存为 UTF-8 编码的 CSV 文件',
+  );
 }
 
 /**

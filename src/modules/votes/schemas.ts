@@ -9,7 +9,8 @@ export const OptionInput = z
     name: z.string().trim().min(1).max(100),
     colorHex: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #C8A27A').nullish(),
     colorCode: z.string().trim().max(50).nullish(),
-    pictureUrl: z.string().url().max(500).nullish(),
+    // http(s) only: the vote page links to it, and a javascript: or data: URL there would run script.
+    pictureUrl: z.string().url({ protocol: /^https?$/, message: 'an http(s) URL' }).max(500).nullish(),
   })
   .strict();
 
