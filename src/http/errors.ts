@@ -57,6 +57,7 @@ export function onError(err: Error, c: Context<AppEnv>) {
   if (err instanceof HTTPException) {
     const status = err.status;
     if (status === 413) return errorResponse(c, 'PAYLOAD_TOO_LARGE', 413, 'request body too large', { messageZh: '上传的内容太大' });
+    if (status === 415) return errorResponse(c, 'UNSUPPORTED_MEDIA_TYPE', 415, err.message || 'unsupported content type', { messageZh: '不支持的内容格式' });
     const malformed = /malformed json/i.test(err.message);
     return errorResponse(c, malformed ? 'MALFORMED_JSON' : 'BAD_REQUEST', status >= 400 && status < 500 ? status : 400,
       malformed ? 'request body is not valid JSON' : err.message || 'bad request',
