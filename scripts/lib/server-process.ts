@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { persons, roleGrants, users } from '../../db/schema/index.ts';
 import type { Db } from '../../src/db.ts';
 import { parseCsv } from '../../src/domain/register/csv.ts';
@@ -47,10 +47,10 @@ export async function seedOpenVote(db: Db, keys: Keyring, publicUrl: string, n: 
     const chunk = personRows.slice(i, i + 1000);
     const created = await db.insert(users).values(chunk.map((p) => ({ displayName: `owner ${p.ref}` }))).returning({ id: users.id });
     await db.insert(roleGrants).values(created.map((u) => ({ userId: u.id, estateId: estate.id, role: 'owner' })));
-    for (const [j, p] of chunk.entries()) {
-      await db.update(persons).set({ userId: created[j]!.id }).where(eq(persons.id, p.id));
-      userIds.push(created[j]!.id);
-    }
+    // One statement binds the whole chunk: (person id, user id) pairs as a VALUES list.
+    const pairs = sql.join(chunk.map((p, j) => sql`(${p.id}::uuid, ${created[j]!.id}::uuid)`), sql`, `);
+    await db.execute(sql`update persons set user_id = v.user_id from (values ${pairs}) as v(person_id, user_id) where persons.id = v.person_id`);
+    userIds.push(...created.map((u) => u.id));
   }
   const now = Date.now();
   const vote = await createVote(db, estate.id, null, {
