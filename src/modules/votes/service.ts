@@ -655,11 +655,14 @@ export async function closeVote(db: Db, estateId: string, voteId: string, opts: 
     if (!opts.manual && opts.now < vote.closesAt) return { alreadyClosed: true as const };
     const matters = await mattersOf(t, voteId);
     const snap = (await loadSnapshot(t, voteId))!;
-    // Only the columns the count needs: a large vote has a million ballot events to read.
+    // The box's effective ballots: one accepted row per party and matter (the database allows no
+    // second). Under `last_counts` the superseded ones would only be replaced again in the engine,
+    // and box rejections are records, not votes — so the count reads these rows alone, with only
+    // the columns it needs. The full recount over every event is the verifier's (V10), from the log.
     const events = await tx
       .select({ seq: ballots.seq, matterId: ballots.matterId, party: ballots.party, channel: ballots.channel, choice: ballots.choice, status: ballots.status })
       .from(ballots)
-      .where(eq(ballots.voteId, voteId))
+      .where(and(eq(ballots.voteId, voteId), eq(ballots.status, 'accepted')))
       .orderBy(asc(ballots.seq));
     // Parties by id, once: looking each ballot's party up in the roster was O(ballots × parties).
     const rosterById = new Map(snap.roster.map((p) => [p.id, p]));
@@ -672,17 +675,16 @@ export async function closeVote(db: Db, estateId: string, voteId: string, opts: 
     const stored: Record<string, unknown> = {};
     for (const m of matters) {
       const rules = tallyRulesFor(vote, m);
-      // The engine sees what the log's `ballot` entries hold: accepted and later-superseded ballots.
-      // Box rejections (with their reasons) are records, not votes.
       const engineBallots: EngineBallot[] = events
-        .filter((b) => b.matterId === m.id && b.status !== 'rejected')
+        .filter((b) => b.matterId === m.id)
         .map((b) => ({ seq: b.seq, partId: rosterById.get(b.party)!.parts[0]!.partId, channel: b.channel as EngineBallot['channel'], choice: b.choice }));
       const r = tally(snap.electorate, engineBallots, rules, deemedRule ? servedParts : undefined);
       const contract = toContractJson(r, rules) as unknown as Record<string, Json>;
-      // Fail closed: the engine must accept exactly the ballots the box accepted.
-      const live = events.filter((b) => b.matterId === m.id && b.status === 'accepted').length;
+      // Fail closed: the engine must accept exactly the ballots the box accepted (spoilt ones left
+      // out of the participation when the 议事规则 exclude them).
+      const live = engineBallots.filter((b) => !(b.choice === 'spoilt' && rules.spoilt === 'excluded')).length;
       const engineParticipation = (contract.participation as { parties: number }).parties;
-      if (rules.revision === 'final' && engineParticipation !== live) {
+      if (engineParticipation !== live) {
         throw new Error(`tally mismatch on ${m.key}: engine ${engineParticipation} parties, box ${live}`);
       }
       results[m.key] = contract;
