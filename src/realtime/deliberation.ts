@@ -44,6 +44,16 @@ function fail(err: unknown): Ack<never> {
 }
 
 const room = (sessionId: string) => `session:${sessionId}`;
+/**
+ * Joins and leaves are pushed to the room at most once per PRESENCE_PUSH_MS per session and node,
+ * or, in a large room, once per PRESENCE_PUSH_MS_PER_SOCKET × its sockets (2.5 s with 1,000).
+ * Each push carries everyone present, so pushing on every join made a meeting of n people cost n
+ * pushes of size n to n sockets — cubic; a thousand joining took minutes and hundreds of MB a
+ * second. The joiner itself gets the whole state in its join answer at once, and the chair's and
+ * members' actions are pushed at once as before.
+ */
+export const PRESENCE_PUSH_MS = 250;
+export const PRESENCE_PUSH_MS_PER_SOCKET = 2.5;
 /** Live messages: five per 30 seconds per person and node. */
 const MESSAGE_WINDOW_MS = 30_000;
 const MESSAGES_PER_WINDOW = 5;
@@ -56,6 +66,18 @@ const MESSAGES_PER_WINDOW = 5;
 export function attachDeliberation(io: IO, deps: Deps) {
   const now = () => deps.now?.() ?? new Date();
   const recentMessages = new Map<string, number[]>();
+
+  /** Presence pushes waiting for their slot, per session (see PRESENCE_PUSH_MS). */
+  const presencePending = new Set<string>();
+  function presenceChanged(estateId: string, sessionId: string) {
+    if (presencePending.has(sessionId)) return;
+    presencePending.add(sessionId);
+    const sockets = io.sockets.adapter.rooms.get(room(sessionId))?.size ?? 0;
+    setTimeout(() => {
+      presencePending.delete(sessionId);
+      broadcast(estateId, sessionId).catch((err: unknown) => deps.logger.warn({ sessionId, err: { message: (err as Error).message } }, 'presence push failed'));
+    }, Math.max(PRESENCE_PUSH_MS, sockets * PRESENCE_PUSH_MS_PER_SOCKET)).unref();
+  }
 
   async function presence(sessionId: string, councilId: string) {
     const sockets = await io.in(room(sessionId)).fetchSockets();
@@ -93,7 +115,7 @@ export function attachDeliberation(io: IO, deps: Deps) {
         await recordPresence(deps.db, estateId, sessionId, socket.data.userId, 'join', now());
         const push = await pushFor(estateId, sessionId);
         reply({ ok: true, data: { ...push, me: { userId: socket.data.userId, role } } });
-        socket.to(room(sessionId)).emit('session:state', push);
+        presenceChanged(estateId, sessionId);
       } catch (err) {
         reply(fail(err));
       }
@@ -144,7 +166,7 @@ export function attachDeliberation(io: IO, deps: Deps) {
     const sockets = await io.in(room(sessionId)).fetchSockets();
     if (sockets.some((s) => s.data.userId === userId)) return;
     await recordPresence(deps.db, estateId, sessionId, userId, 'leave', now());
-    await broadcast(estateId, sessionId);
+    presenceChanged(estateId, sessionId);
   }
 
   return { broadcast };

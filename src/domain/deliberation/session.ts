@@ -246,7 +246,11 @@ export function tallyPoll(p: Pick<Poll, 'options' | 'votes'>): Record<string, nu
 
 /** Applies one stored event. The speaking queue is first come, first served, points of order first. */
 export function apply(s: SessionState, e: SessionEvent): SessionState {
-  const st: SessionState = structuredClone(s);
+  return applyInPlace(structuredClone(s), e);
+}
+
+/** {@link apply} on a state the caller owns: changes it and returns it. */
+function applyInPlace(st: SessionState, e: SessionEvent): SessionState {
   st.seq = e.seq;
   const p = e.payload as Record<string, any>;
   const actor = e.actorId ?? '';
@@ -348,7 +352,13 @@ export function apply(s: SessionState, e: SessionEvent): SessionState {
 }
 
 export function replay(agenda: AgendaItem[], events: SessionEvent[]): SessionState {
-  return events.reduce(apply, initialState(agenda));
+  // One fresh state, changed event by event. Folding with apply cloned the whole state for every
+  // event, so a replay was quadratic: with a thousand people present (a join event each), every
+  // push of a meeting copied a million attendance records. The result is copied once, so, as
+  // before, it shares nothing the caller could change with the events' payloads.
+  const st = initialState(agenda);
+  for (const e of events) applyInPlace(st, e);
+  return structuredClone(st);
 }
 
 /** Quorum of a council meeting: more than half of its members present (议事规则 default). */

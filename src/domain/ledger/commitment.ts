@@ -21,22 +21,25 @@ export const COMMITMENT_TAG = 'linli-ballot-v1';
 /** Bytes of a ballot salt. */
 export const SALT_BYTES = 32;
 
+const utf8 = new TextEncoder();
+/** Preimages of ordinary commitments fit here; hashing is synchronous, so one buffer serves all. */
+const preimage = new Uint8Array(2048);
+
 /**
  * The commitment of a sealed ballot, base64. `salt` is the raw salt or its standard base64
  * (as stored and as it appears in receipts and openings.jsonl).
  */
 export function commitment(log: string, matter: string, party: string, choice: string, salt: Uint8Array | string): string {
-  const enc = new TextEncoder();
-  const fields = [COMMITMENT_TAG, log, matter, party, choice].map((s) => enc.encode(s));
+  // As TextEncoder.encode() converts its argument (undefined is "", anything else ToString).
+  const fields = [COMMITMENT_TAG, log, matter, party, choice].map((f: unknown) => (f === undefined ? '' : `${f as string}`));
   const saltBytes = typeof salt === 'string' ? fromBase64(salt) : salt;
-  let total = saltBytes.length;
-  for (const f of fields) total += f.length;
-  const buf = new Uint8Array(total);
+  // Each field encoded on its own (as five encode() calls would), straight into one buffer:
+  // encodeInto does not allocate, and a verifier opens every sealed ballot of the log.
+  let max = saltBytes.length;
+  for (const f of fields) max += f.length * 3;
+  const buf = max <= preimage.length ? preimage : new Uint8Array(max);
   let o = 0;
-  for (const f of fields) {
-    buf.set(f, o);
-    o += f.length;
-  }
+  for (const f of fields) o += utf8.encodeInto(f, buf.subarray(o)).written;
   buf.set(saltBytes, o);
-  return toBase64(sha256Bytes(buf));
+  return toBase64(sha256Bytes(buf.subarray(0, o + saltBytes.length)));
 }
