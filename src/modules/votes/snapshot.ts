@@ -50,19 +50,24 @@ export function electorateOfRoster(roster: RosterParty[]): Electorate {
   );
 }
 
-// Frozen snapshots never change: cache them per database handle.
-const cache = new WeakMap<Db, Map<string, FrozenElectorate>>();
+// Frozen snapshots never change: cache them per database handle. The cache holds the promise, so
+// the many first ballots of a large vote arriving together parse the roster once, not once each.
+const cache = new WeakMap<Db, Map<string, Promise<FrozenElectorate | null>>>();
 
-export async function loadSnapshot(db: Db, voteId: string): Promise<FrozenElectorate | null> {
+export function loadSnapshot(db: Db, voteId: string): Promise<FrozenElectorate | null> {
   let perDb = cache.get(db);
   if (!perDb) cache.set(db, (perDb = new Map()));
   const hit = perDb.get(voteId);
   if (hit) return hit;
-  const [row] = await db.select().from(electorateSnapshots).where(eq(electorateSnapshots.voteId, voteId));
-  if (!row) return null;
-  const roster = row.roster as RosterParty[];
-  const frozen = { roster, electorate: electorateOfRoster(roster), rosterSha256: row.rosterSha256 };
+  const loading = (async () => {
+    const [row] = await db.select().from(electorateSnapshots).where(eq(electorateSnapshots.voteId, voteId));
+    if (!row) return null;
+    const roster = row.roster as RosterParty[];
+    return { roster, electorate: electorateOfRoster(roster), rosterSha256: row.rosterSha256 };
+  })();
   if (perDb.size > 1000) perDb.clear();
-  perDb.set(voteId, frozen);
-  return frozen;
+  perDb.set(voteId, loading);
+  // A vote without a snapshot yet (a draft) or a failed read is not remembered.
+  loading.then((v) => v ?? perDb.delete(voteId), () => perDb.delete(voteId));
+  return loading;
 }
