@@ -24,6 +24,7 @@
  * Needs web/dist (npm test builds it first) and Chromium at /usr/bin/chromium (or LINLI_CHROMIUM).
  * Without Chromium the suite is skipped, unless LINLI_REQUIRE_BROWSER=1, where it fails.
  */
+import { PRESENCE_PUSH_MS } from '../../src/realtime/deliberation.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -262,6 +263,9 @@ suite(title, () => {
     expect(await chair.getByTestId('members-present').textContent()).toContain('代表到会 2/2');
     await page.screenshot({ path: path.join(SHOTS, 'council-c-projector.png') });
 
+    // The projector's join is announced to the room by a coalesced presence push (at most every
+    // PRESENCE_PUSH_MS); let it land first, since every push re-reads the server's clock offset.
+    await new Promise((r) => setTimeout(r, PRESENCE_PUSH_MS * 3));
     // Later in the speech (the page's clock moves on; the server's offset stays): the last 30 s are orange…
     const now = Date.now();
     await page.clock.setSystemTime(now + 165_000);

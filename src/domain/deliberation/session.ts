@@ -356,8 +356,10 @@ export function replay(agenda: AgendaItem[], events: SessionEvent[]): SessionSta
   // event, so a replay was quadratic: with a thousand people present (a join event each), every
   // push of a meeting copied a million attendance records. The result is copied once, so, as
   // before, it shares nothing the caller could change with the events' payloads.
+  // Each payload is copied on its way in: the state takes objects from payloads and later events
+  // change them in place, which must never reach the stored events a later replay reads again.
   const st = initialState(agenda);
-  for (const e of events) applyInPlace(st, e);
+  for (const e of events) applyInPlace(st, { ...e, payload: structuredClone(e.payload) });
   return structuredClone(st);
 }
 
