@@ -8,7 +8,9 @@
  *
  *   acknowledged N, recorded N, lost 0, duplicated 0, chain ok
  */
-import type { ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -213,6 +215,87 @@ async function onPglite(n: number, lanes: number, kills: number): Promise<Outcom
   }
 }
 
+/**
+ * PostgreSQL itself restarted under load (not the service): while it is down every request must be
+ * answered 503 with the envelope, and the service must recover by itself when it is back. Needs
+ * `pg_ctlcluster` for a local cluster (Debian's PostgreSQL); skipped with a notice otherwise.
+ */
+async function onPostgresRestart(n: number, lanes: number): Promise<(Outcome & { statuses: Record<string, number>; downMs: number }) | null> {
+  const versions = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql') : [];
+  const pgUrl = new URL(process.env.DATABASE_URL ?? DEFAULT_PG);
+  if (!versions.length || !['127.0.0.1', 'localhost'].includes(pgUrl.hostname)) {
+    log('postgres restart: skipped (needs a local Debian PostgreSQL cluster and pg_ctlcluster)');
+    return null;
+  }
+  const ctl = (action: string) => promisify(execFile)('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0]!, 'main', action, ...(action === 'stop' ? ['-m', 'fast'] : [])]);
+  const scratch = await scratchDatabase(pgUrl.toString(), 'outage');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'linli-chaos-'));
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  let handle = await createDb({ url: scratch.url });
+  let child: ChildProcess | null = null;
+  try {
+    await migrate(handle.db);
+    const seeded = await seedOpenVote(handle.db, loadKeyring({ dataDir }), publicUrl, n);
+    await handle.close();
+    child = await startServerProcess({ PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: scratch.url, LINLI_DATA_DIR: dataDir, LINLI_PUBLIC_URL: publicUrl });
+    await waitHealthy(publicUrl, child);
+    log(`postgres restart: ${n} owners, ${lanes} clients; PostgreSQL is stopped and started under load`);
+    const statuses: Record<string, number> = {};
+    const acks: Ack[] = [];
+    const endpoint = `${publicUrl}/api/estates/${seeded.estateId}/votes/${seeded.voteId}/ballots`;
+    let next = 0;
+    let finished = 0;
+    let downMs = 0;
+    const outage = (async () => {
+      while (finished < n / 3) await sleep(10);
+      const t0 = Date.now();
+      await ctl('stop');
+      try {
+        await sleep(2000);
+      } finally {
+        // Whatever happens meanwhile, the shared PostgreSQL is started again.
+        await ctl('start');
+      }
+      downMs = Date.now() - t0;
+    })();
+    await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        for (;;) {
+          const i = next++;
+          if (i >= seeded.tokens.length) return;
+          const nonce = randomUUID();
+          for (let attempt = 0; attempt < 600; attempt++) {
+            const res = await fetch(endpoint, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${seeded.tokens[i]}` },
+              body: JSON.stringify({ choices: [{ matter: 'm1', choice: 'yes' }], nonce }),
+            });
+            const body = (await res.json()) as { ballots?: { seq: number; leaf: string }[]; error?: { code?: string; requestId?: string } };
+            const key = res.status === 503 ? `503 ${body.error?.code}${body.error?.requestId ? '' : ' (no request id)'}` : String(res.status);
+            statuses[key] = (statuses[key] ?? 0) + 1;
+            if (res.status === 201) acks.push({ party: i, seq: body.ballots![0]!.seq, leaf: body.ballots![0]!.leaf });
+            if (res.status !== 503) break;
+            await sleep(100);
+          }
+          finished++;
+        }
+      }),
+    );
+    await outage;
+    await stopProcess(child);
+    child = null;
+    handle = await createDb({ url: scratch.url });
+    const outcome = await audit(handle, dataDir, publicUrl, seeded, acks, 0);
+    return { ...outcome, statuses, downMs };
+  } finally {
+    if (child) await stopProcess(child);
+    await handle.close().catch(() => {});
+    await scratch.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 function line(o: Pick<Outcome, 'acknowledged' | 'recorded' | 'lost' | 'duplicated' | 'chainOk'>) {
   return `acknowledged ${o.acknowledged}, recorded ${o.recorded}, lost ${o.lost}, duplicated ${o.duplicated}, chain ${o.chainOk ? 'ok' : 'BROKEN'}`;
 }
@@ -223,12 +306,23 @@ async function main() {
   log(`postgres: ${line(pg)}; half-written ${pg.halfWritten}; ${pg.kills} kills${pg.failedSteps.length ? `; failed: ${pg.failedSteps.join(' | ')}` : ''}`);
   const lite = await onPglite(quick ? 300 : 1500, 16, quick ? 5 : 10);
   log(`pglite: ${line(lite)}; half-written ${lite.halfWritten}; ${lite.kills} kills${lite.failedSteps.length ? `; failed: ${lite.failedSteps.join(' | ')}` : ''}`);
+  const restart = await onPostgresRestart(quick ? 300 : 1500, 16);
+  let outageOk = true;
+  if (restart) {
+    const unexpected = Object.keys(restart.statuses).filter((k) => k !== '201' && k !== '409' && k !== '503 DB_UNAVAILABLE');
+    outageOk = unexpected.length === 0 && (restart.statuses['503 DB_UNAVAILABLE'] ?? 0) > 0;
+    log(
+      `postgres restart: down ${restart.downMs} ms; answers ${JSON.stringify(restart.statuses)}; ${line(restart)}; half-written ${restart.halfWritten}` +
+        (outageOk ? '; every answer while it was down was a 503 envelope, and the service recovered by itself' : `; UNEXPECTED answers: ${unexpected.join(', ') || 'no 503 seen'}`),
+    );
+  }
+  const parts = [pg, lite, ...(restart ? [restart] : [])];
   const total = {
-    acknowledged: pg.acknowledged + lite.acknowledged,
-    recorded: pg.recorded + lite.recorded,
-    lost: pg.lost + lite.lost,
-    duplicated: pg.duplicated + lite.duplicated,
-    chainOk: pg.chainOk && lite.chainOk && pg.halfWritten === 0 && lite.halfWritten === 0,
+    acknowledged: parts.reduce((s, o) => s + o.acknowledged, 0),
+    recorded: parts.reduce((s, o) => s + o.recorded, 0),
+    lost: parts.reduce((s, o) => s + o.lost, 0),
+    duplicated: parts.reduce((s, o) => s + o.duplicated, 0),
+    chainOk: parts.every((o) => o.chainOk && o.halfWritten === 0) && outageOk,
   };
   log(`${Math.round((Date.now() - started) / 1000)} s`);
   process.stdout.write(`${line(total)}\n`);

@@ -44,6 +44,10 @@ export function attachRealtime(http: HttpServer, deps: Deps): Realtime {
   if (deps.dbKind === 'postgres' && deps.env.DATABASE_URL) {
     pool = new pg.Pool({ connectionString: deps.env.DATABASE_URL, max: 4 });
     pool.on('error', (err) => deps.logger.warn({ err: { message: err.message } }, 'socket adapter pool error'));
+    // The adapter keeps one client checked out for LISTEN and reconnects when it ends, but listens
+    // for no 'error' on it: when PostgreSQL restarts, that error would be thrown unhandled and take
+    // the whole process down. Every client the pool creates gets a listener (found by npm run chaos).
+    pool.on('connect', (client) => client.on('error', (err) => deps.logger.warn({ err: { message: err.message } }, 'socket adapter connection lost')));
     io.adapter(createAdapter(pool, { errorHandler: (err) => deps.logger.warn({ err: { message: err.message } }, 'socket adapter error') }));
   }
 
