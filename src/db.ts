@@ -100,3 +100,4 @@ export async function migrate(db: Db): Promise<{ applied: string[] }> {
 export function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
+

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { configureBox } from './modules/votes/sequencer.ts';
 import { createApp, type App } from './app.ts';
 import { createDb, migrate, type DbHandle } from './db.ts';
+import { isDriverWriteRace } from './driver-race.ts';
 import type { Env } from './env.ts';
 import type { Deps } from './http/context.ts';
 import { loadKeyring } from './keys.ts';
@@ -77,6 +78,16 @@ export function stopOnSignals(running: RunningServer) {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // The one uncaught error that must not take the node down: the driver's write race when
+  // PostgreSQL drops connections (see isDriverWriteRace). Anything else is fatal, as by default.
+  process.on('uncaughtException', (err) => {
+    if (isDriverWriteRace(err)) {
+      running.deps.logger.warn({ err: { message: err.message } }, 'database connection lost during a write (driver); reconnecting');
+      return;
+    }
+    running.deps.logger.fatal({ err: { message: err.message, stack: err.stack } }, 'uncaught exception');
+    process.exit(1);
+  });
 }
 
 /**
