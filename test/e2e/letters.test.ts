@@ -11,25 +11,18 @@
  * Needs web/dist and Chromium at /usr/bin/chromium (or LINLI_CHROMIUM). Without Chromium the suite
  * is skipped, unless LINLI_REQUIRE_BROWSER=1, where it fails.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { seedDemo } from '../../scripts/demo/seed.ts';
-import { readEnv } from '../../src/env.ts';
-import { freshPostgresDatabase } from '../support/db.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
-import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, launchChromium, preflight, suite } from '../support/browser.ts';
+import { type Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, demoJourney, suite } from '../support/browser.ts';
 
 const title = HAVE_CHROMIUM ? `ballot letters in Chromium (390×844 phone) on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}` : REQUIRE_BROWSER ? 'ballot letters in Chromium (required)' : `browser (skipped: ${CHROMIUM} not found)`;
 
 if (!HAVE_CHROMIUM && !REQUIRE_BROWSER) {
   console.warn(`[letters.test] browser journeys skipped: ${CHROMIUM} not found (set LINLI_CHROMIUM, or LINLI_REQUIRE_BROWSER=1 to fail instead)`);
 }
-
-type Account = { role: string; name: string; code: string; url: string };
 
 const DAY = 86_400_000;
 const CODE = /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/;
@@ -51,14 +44,9 @@ function pdfPageCount(pdf: Buffer): number {
 }
 
 suite(title, () => {
-  let running: RunningServer;
-  let browser: Browser;
-  let dataDir: string;
-  let accounts: Account[];
-  let pg: Awaited<ReturnType<typeof freshPostgresDatabase>> = null;
-  let estateId: string;
-  const contexts: BrowserContext[] = [];
-  const problems = new Map<Page, string[]>();
+  const journey = demoJourney('letters');
+  const { account, phone, signIn, shot, expectClean, apiAs } = journey;
+  const { state } = journey;
 
   let organizer: Page;
   let voteId = '';
@@ -67,75 +55,10 @@ suite(title, () => {
   const first = { code: '', house: '' };
   const second = { code: '', house: '' };
 
-  beforeAll(async () => {
-    preflight();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'linli-letters-'));
-    pg = await freshPostgresDatabase();
-    running = await startServer(readEnv({ PORT: '0', HOST: '127.0.0.1', LINLI_DATA_DIR: dataDir, LINLI_LOG_LEVEL: 'silent', ...(pg ? { DATABASE_URL: pg.url } : {}) }));
-    const demo = await seedDemo(running.deps);
-    accounts = demo.accounts;
-    estateId = demo.estateId;
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await running?.close().catch(() => {});
-    await pg?.drop().catch(() => {});
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const account = (role: string) => {
-    const a = accounts.find((x) => x.role === role);
-    if (!a) throw new Error(`the demo seed has no ${role} account`);
-    return a;
-  };
-
-  async function phone(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, locale: 'zh-CN', isMobile: true, hasTouch: true });
-    contexts.push(context);
-    const page = await context.newPage();
-    const seen: string[] = [];
-    problems.set(page, seen);
-    page.on('console', (m) => {
-      // The refusals the journey provokes (a wrong code: 401) are logged by Chromium as failed loads.
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) seen.push(m.text());
-    });
-    page.on('pageerror', (e) => seen.push(`uncaught: ${e.message}`));
-    return page;
-  }
-
-  async function signIn(code: string): Promise<Page> {
-    const page = await phone();
-    await page.goto(`${running.url}/join?code=${encodeURIComponent(code)}`);
-    await page.waitForFunction(() => !!localStorage.getItem('linli.token'));
-    await page.waitForURL((u) => u.pathname !== '/join');
-    return page;
-  }
-
-  async function shot(page: Page, name: string) {
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(SHOTS, `letters-${name}.png`), fullPage: true });
-  }
-
-  function expectClean(page: Page) {
-    expect(problems.get(page) ?? [], 'console errors (CSP violations, exceptions)').toEqual([]);
-  }
-
-  async function apiAs<T>(page: Page, method: string, p: string, body?: unknown): Promise<T> {
-    const token = await page.evaluate(() => localStorage.getItem('linli.token'));
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${running.url}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const data = (await res.json()) as T;
-    expect(res.status, `${method} ${p}: ${JSON.stringify(data)}`).toBeLessThan(300);
-    return data;
-  }
 
   it('(a) the organizer issues the letters of an open building vote and prints one A4 page per letter', async () => {
     organizer = await signIn(account('organizer').code);
-    const votes = `/api/estates/${estateId}/votes`;
+    const votes = `/api/estates/${state.estateId}/votes`;
     // A building vote, open since an hour ago (its notice dated 20 days back), with a cost plan.
     const vote = await apiAs<{ id: string }>(organizer, 'POST', votes, {
       title: '1栋1单元加装电梯 Lift for building 1, entrance 1',
@@ -166,9 +89,9 @@ suite(title, () => {
 
     // From the vote page, by role.
     const page = organizer;
-    await page.goto(`${running.url}/estates/${estateId}/votes/${voteId}`);
+    await page.goto(`${state.running.url}/estates/${state.estateId}/votes/${voteId}`);
     await page.getByTestId('letters-link').click();
-    await page.waitForURL((u) => u.pathname === `/estates/${estateId}/votes/${voteId}/letters`);
+    await page.waitForURL((u) => u.pathname === `/estates/${state.estateId}/votes/${voteId}/letters`);
     await page.getByTestId('letters-issue-card').waitFor();
     expect(await page.getByTestId('letters-status').textContent()).toContain(`已发号码 0 户 / 共 ${parties} 户`);
     await page.getByTestId('letters-issue').click();
@@ -220,8 +143,8 @@ suite(title, () => {
 
   it('(b) an owner opens a letter’s QR link in a fresh browser, lands on the vote and votes', async () => {
     const page = await phone();
-    await page.goto(`${running.url}/l/${first.code}`);
-    await page.waitForURL((u) => u.pathname === `/estates/${estateId}/votes/${voteId}`);
+    await page.goto(`${state.running.url}/l/${first.code}`);
+    await page.waitForURL((u) => u.pathname === `/estates/${state.estateId}/votes/${voteId}`);
     await page.getByTestId('vote-page').waitFor();
     expect(page.url()).not.toContain(first.code);
     expect(await page.evaluate(() => localStorage.getItem('linli.token'))).toBeTruthy();
@@ -245,7 +168,7 @@ suite(title, () => {
 
   it('(c) a code typed by hand (lowercase, spaces) signs in; a wrong one is refused in plain words', async () => {
     const page = await phone();
-    await page.goto(`${running.url}/sign-in`);
+    await page.goto(`${state.running.url}/sign-in`);
     await page.getByTestId('letter-code-link').click();
     await page.waitForURL((u) => u.pathname === '/l');
     const input = page.getByTestId('letter-code-input');
@@ -264,7 +187,7 @@ suite(title, () => {
     await input.fill(typed);
     expect(await input.inputValue()).toBe(second.code);
     await page.getByTestId('letter-submit').click();
-    await page.waitForURL((u) => u.pathname === `/estates/${estateId}/votes/${voteId}`);
+    await page.waitForURL((u) => u.pathname === `/estates/${state.estateId}/votes/${voteId}`);
     await page.getByTestId('vote-start').waitFor();
     await page.getByTestId('vote-start').click();
     expect(await page.getByTestId('vote-choose').textContent()).toContain(second.house);
@@ -274,9 +197,9 @@ suite(title, () => {
 
   it('(d) the count sheet shows building 1 with one online ballot and nothing unexplained', async () => {
     const page = organizer;
-    await page.goto(`${running.url}/estates/${estateId}/votes/${voteId}`);
+    await page.goto(`${state.running.url}/estates/${state.estateId}/votes/${voteId}`);
     await page.getByTestId('count-sheet-link').click();
-    await page.waitForURL((u) => u.pathname === `/estates/${estateId}/votes/${voteId}/count-sheet`);
+    await page.waitForURL((u) => u.pathname === `/estates/${state.estateId}/votes/${voteId}/count-sheet`);
     const row = page.locator('[data-testid="recon-row"][data-building="1"]');
     await row.waitFor();
     expect(await page.getByTestId('recon-row').count()).toBe(1);

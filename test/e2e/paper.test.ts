@@ -10,25 +10,17 @@
  * is skipped, unless LINLI_REQUIRE_BROWSER=1, where it fails.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { seedDemo } from '../../scripts/demo/seed.ts';
-import { readEnv } from '../../src/env.ts';
-import { freshPostgresDatabase } from '../support/db.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
-import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, launchChromium, preflight, suite } from '../support/browser.ts';
+import { type Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, demoJourney, suite } from '../support/browser.ts';
 
 const title = HAVE_CHROMIUM ? `paper ballot entry in Chromium (390×844 phone) on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}` : REQUIRE_BROWSER ? 'paper ballot entry in Chromium (required)' : `browser (skipped: ${CHROMIUM} not found)`;
 
 if (!HAVE_CHROMIUM && !REQUIRE_BROWSER) {
   console.warn(`[paper.test] browser journeys skipped: ${CHROMIUM} not found (set LINLI_CHROMIUM, or LINLI_REQUIRE_BROWSER=1 to fail instead)`);
 }
-
-type Account = { role: string; name: string; code: string; url: string; kind?: string };
 
 /** The value of a datetime-local input showing this instant in Beijing time. */
 function beijingInput(d: Date): string {
@@ -41,14 +33,9 @@ function beijingInput(d: Date): string {
 }
 
 suite(title, () => {
-  let running: RunningServer;
-  let browser: Browser;
-  let dataDir: string;
-  let accounts: Account[];
-  let pg: Awaited<ReturnType<typeof freshPostgresDatabase>> = null;
-  let estateId: string;
-  const contexts: BrowserContext[] = [];
-  const problems = new Map<Page, string[]>();
+  const journey = demoJourney('paper');
+  const { account, phone, signIn, shot, expectClean, apiAs } = journey;
+  const { state } = journey;
 
   let clerk1: Page;
   let clerk2: Page;
@@ -62,71 +49,6 @@ suite(title, () => {
   const scanSha = createHash('sha256').update(scan).digest('hex');
   const receivedAt = beijingInput(new Date(Date.now() - 5 * 60_000));
 
-  beforeAll(async () => {
-    preflight();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'linli-paper-'));
-    pg = await freshPostgresDatabase();
-    running = await startServer(readEnv({ PORT: '0', HOST: '127.0.0.1', LINLI_DATA_DIR: dataDir, LINLI_LOG_LEVEL: 'silent', ...(pg ? { DATABASE_URL: pg.url } : {}) }));
-    const demo = await seedDemo(running.deps);
-    accounts = demo.accounts;
-    estateId = demo.estateId;
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await running?.close().catch(() => {});
-    await pg?.drop().catch(() => {});
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const account = (role: string) => {
-    const a = accounts.find((x) => x.role === role);
-    if (!a) throw new Error(`the demo seed has no ${role} account`);
-    return a;
-  };
-
-  async function phone(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, locale: 'zh-CN', isMobile: true, hasTouch: true });
-    contexts.push(context);
-    const page = await context.newPage();
-    const seen: string[] = [];
-    problems.set(page, seen);
-    page.on('console', (m) => {
-      // The refusals the journey provokes (409) are logged by Chromium as failed loads.
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) seen.push(m.text());
-    });
-    page.on('pageerror', (e) => seen.push(`uncaught: ${e.message}`));
-    return page;
-  }
-
-  async function signIn(code: string): Promise<Page> {
-    const page = await phone();
-    await page.goto(`${running.url}/join?code=${encodeURIComponent(code)}`);
-    await page.waitForFunction(() => !!localStorage.getItem('linli.token'));
-    await page.waitForURL((u) => u.pathname !== '/join');
-    return page;
-  }
-
-  async function shot(page: Page, name: string) {
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(SHOTS, `paper-${name}.png`), fullPage: true });
-  }
-
-  function expectClean(page: Page) {
-    expect(problems.get(page) ?? [], 'console errors (CSP violations, exceptions)').toEqual([]);
-  }
-
-  async function apiAs<T>(page: Page, method: string, p: string, body?: unknown): Promise<T> {
-    const token = await page.evaluate(() => localStorage.getItem('linli.token'));
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${running.url}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const data = (await res.json()) as T;
-    expect(res.status, `${method} ${p}: ${JSON.stringify(data)}`).toBeLessThan(300);
-    return data;
-  }
 
   const partyOf = (partId: string) => roster.find((r) => r.parts.some((p) => p.partId === partId))?.party;
 
@@ -158,20 +80,20 @@ suite(title, () => {
 
   it('(a) clerk 1 opens the entry screen from the open vote and is told what is missing', async () => {
     clerk1 = await signIn(account('clerk').code);
-    const list = await apiAs<{ votes: { id: string; phase: string }[] }>(clerk1, 'GET', `/api/estates/${estateId}/votes`);
+    const list = await apiAs<{ votes: { id: string; phase: string }[] }>(clerk1, 'GET', `/api/estates/${state.estateId}/votes`);
     voteId = list.votes.find((v) => v.phase === 'open')!.id;
-    const view = await apiAs<{ matters: { key: string; kind: string; options: { key: string }[] }[] }>(clerk1, 'GET', `/api/estates/${estateId}/votes/${voteId}`);
+    const view = await apiAs<{ matters: { key: string; kind: string; options: { key: string }[] }[] }>(clerk1, 'GET', `/api/estates/${state.estateId}/votes/${voteId}`);
     expect(view.matters.map((m) => m.key)).toEqual(['m1', 'm2']);
     optionKey = view.matters[1]!.options[0]!.key;
-    roster = (await apiAs<{ roster: typeof roster }>(clerk1, 'GET', `/api/estates/${estateId}/votes/${voteId}/electorate`)).roster;
+    roster = (await apiAs<{ roster: typeof roster }>(clerk1, 'GET', `/api/estates/${state.estateId}/votes/${voteId}/electorate`)).roster;
 
     // The demo owners have not voted in the open vote: their house numbers are free.
-    const owners = accounts.filter((a) => a.role === 'owner' && a.kind !== 'letter');
+    const owners = state.accounts.filter((a) => a.role === 'owner' && a.kind !== 'letter');
     const ownerParts: string[] = [];
     for (const o of owners) {
       const p = await signIn(o.code);
       const me = await apiAs<{ parts: { estateId: string; partId: string }[] }>(p, 'GET', '/api/me');
-      ownerParts.push(...me.parts.filter((x) => x.estateId === estateId).map((x) => x.partId));
+      ownerParts.push(...me.parts.filter((x) => x.estateId === state.estateId).map((x) => x.partId));
     }
     matchPart = ownerParts[0]!;
     mismatchPart = ownerParts.find((x) => partyOf(x) !== partyOf(matchPart))!;
@@ -179,9 +101,9 @@ suite(title, () => {
     expect(mismatchPart).toBeTruthy();
 
     const page = clerk1;
-    await page.goto(`${running.url}/estates/${estateId}/votes/${voteId}`);
+    await page.goto(`${state.running.url}/estates/${state.estateId}/votes/${voteId}`);
     await page.getByTestId('paper-link').click();
-    await page.waitForURL((u) => u.pathname === `/estates/${estateId}/votes/${voteId}/paper`);
+    await page.waitForURL((u) => u.pathname === `/estates/${state.estateId}/votes/${voteId}/paper`);
     await page.getByTestId('paper-form').waitFor();
     // Reviewing an empty form lists what is missing.
     await page.getByTestId('paper-review').click();
@@ -224,10 +146,10 @@ suite(title, () => {
 
   it('(c) a second clerk, invited by the organizer, enters the same letter: counted', async () => {
     const organizer = await signIn(account('organizer').code);
-    const invite = await apiAs<{ code: string }>(organizer, 'POST', `/api/estates/${estateId}/invites`, { role: 'clerk', label: 'Clerk 2' });
+    const invite = await apiAs<{ code: string }>(organizer, 'POST', `/api/estates/${state.estateId}/invites`, { role: 'clerk', label: 'Clerk 2' });
     clerk2 = await signIn(invite.code);
     const page = clerk2;
-    await page.goto(`${running.url}/estates/${estateId}/votes/${voteId}/paper`);
+    await page.goto(`${state.running.url}/estates/${state.estateId}/votes/${voteId}/paper`);
     // The first entry waits in the queue, not entered by me.
     const waiting = page.getByTestId('paper-queue-row').filter({ hasText: matchPart });
     await waiting.waitFor();
@@ -264,7 +186,7 @@ suite(title, () => {
     await shot(page, 'd-mismatch');
 
     // Nothing was counted for that household: both its entries stay flagged; the agreed pair is matched.
-    const paper = await apiAs<{ entries: { partId: string; status: string }[] }>(clerk1, 'GET', `/api/estates/${estateId}/votes/${voteId}/paper`);
+    const paper = await apiAs<{ entries: { partId: string; status: string }[] }>(clerk1, 'GET', `/api/estates/${state.estateId}/votes/${voteId}/paper`);
     expect(paper.entries.filter((e) => e.partId === mismatchPart).map((e) => e.status)).toEqual(['mismatch', 'mismatch']);
     expect(paper.entries.filter((e) => e.partId === matchPart).map((e) => e.status)).toEqual(['matched', 'matched']);
     await clerk1.getByTestId('paper-queue-refresh').click();
