@@ -16,6 +16,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { verifyExport, type VerifyReport } from '../src/domain/ledger/verify.ts';
+import { issuerReportLines } from '../src/domain/ledger/credentials.ts';
 
 const USAGE = 'usage: npx tsx scripts/verify-ledger.ts DIR [--openings FILE] [--receipt FILE]';
 /** Lines printed per step before "… and N more": a broken export would flood the terminal. */
@@ -108,8 +109,17 @@ function render(report: VerifyReport, dir: string): string[] {
       out.push(`recount ${matter}: ${x.outcome ? `${x.outcome}, ` : ''}${p ? `${p.parties} parties / ${p.area} m² took part` : ''}${report.recount.mode === 'weights_only' ? ' (choices sealed)' : ''}`);
     }
   }
+  // Who issued the credentials the ballots were cast with (docs/ledger.md §12.1): a report, not a verdict.
+  if (report.issuers) out.push(...issuerReportLines(report.issuers));
   const failed = report.steps.filter((s) => !s.ok).map((s) => s.id);
-  out.push(report.ok ? 'result: OK — every step passed' : `result: FAILED — ${failed.join(', ')}`);
+  const skipped = report.steps.filter((s) => s.ok && s.skipped).map((s) => s.id);
+  out.push(
+    !report.ok
+      ? `result: FAILED — ${failed.join(', ')}`
+      : skipped.length
+        ? `result: OK — every step that applies passed (not applicable: ${skipped.join(', ')})`
+        : 'result: OK — every step passed',
+  );
   return out;
 }
 

@@ -17,6 +17,7 @@ import { registerRegistryRoutes } from './modules/registry/routes.ts';
 import { registerVoteRoutes } from './modules/votes/routes.ts';
 import { registerQuorumRoutes } from './modules/votes/quorum-routes.ts';
 import { registerLedgerRoutes } from './modules/ledger/routes.ts';
+import { registerCredentialRoutes } from './modules/credentials/routes.ts';
 import { registerProposalRoutes } from './modules/proposals/routes.ts';
 import { registerNotificationRoutes } from './modules/notifications/routes.ts';
 import { registerCommentRoutes } from './modules/comments/routes.ts';
@@ -100,6 +101,7 @@ export function createApp(deps: Deps, opts: { webRoot?: string } = {}): App {
   registerVoteRoutes(app);
   registerQuorumRoutes(app);
   registerLedgerRoutes(app);
+  registerCredentialRoutes(app);
   registerProposalRoutes(app);
   registerNotificationRoutes(app);
   registerConsultationRoutes(app);

@@ -14,6 +14,7 @@ import { attachRealtime, type Realtime } from './realtime/server.ts';
 import { closeVote, dueForClose } from './modules/votes/service.ts';
 import { maybeCheckpoint, signCheckpoint, votesAwaitingCheckpoint } from './modules/ledger/checkpoints.ts';
 import { logSigner } from './modules/ledger/keys.ts';
+import { dispatchOwnerAlerts } from './modules/notifications/owner-alerts.ts';
 
 export interface RunningServer {
   url: string;
@@ -118,5 +119,23 @@ function scheduleCloses(deps: Deps, everyMs = 5000): () => void {
     }
   }, everyMs);
   timer.unref();
-  return () => clearInterval(timer);
+  // Households are told of credentials and ballots for them (rules.md §7), from the outbox; on its
+  // own timer, so a morning of thousands of texts never delays a scheduled close.
+  let sending = false;
+  const alerts = setInterval(async () => {
+    if (sending) return;
+    sending = true;
+    try {
+      while ((await dispatchOwnerAlerts(deps)) > 0);
+    } catch (err) {
+      deps.logger.warn({ err: { message: (err as Error).message } }, 'household alerts failed');
+    } finally {
+      sending = false;
+    }
+  }, 2000);
+  alerts.unref();
+  return () => {
+    clearInterval(timer);
+    clearInterval(alerts);
+  };
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, pgTable, text, timestamp, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -24,6 +24,8 @@ export const roleGrants = pgTable(
     userId: uuid('user_id').notNull().references(() => users.id),
     estateId: uuid('estate_id').notNull(),
     role: text('role').notNull(),
+    /** Who granted it (the invite's creator); null when not recorded (seeded, legacy). */
+    grantedBy: uuid('granted_by').references((): AnyPgColumn => users.id),
     createdAt: createdAt(),
   },
   (t) => [

@@ -3,3 +3,4 @@ export * from './registry.ts';
 export * from './votes.ts';
 export * from './consult.ts';
 export * from './deliberation.ts';
+export * from './credentials.ts';

@@ -43,6 +43,8 @@ export const votes = pgTable(
     /** Building votes at close: per matter { required, given, satisfied } consent of occupied parts' owners. */
     consent: jsonb('consent'),
     createdBy: uuid('created_by').references(() => users.id),
+    /** Who published the notice: with the creator, the vote's organizers, never its clerks or auditors. */
+    noticedBy: uuid('noticed_by').references(() => users.id),
     createdAt: createdAt(),
   },
   (t) => [
@@ -230,6 +232,8 @@ export const paperEntries = pgTable(
     proxy: boolean('proxy').notNull().default(false),
     status: text('status').notNull().default('pending'),
     pairId: uuid('pair_id'),
+    /** Set on a matched pair whose two clerks were appointed by one issuer after the window opened. */
+    flag: text('flag'),
     createdAt: createdAt(),
   },
   (t) => [index('paper_entries_vote').on(t.voteId, t.party, t.status), check('paper_entries_status', sql`${t.status} in ('pending','matched','mismatch')`)],

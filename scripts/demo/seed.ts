@@ -35,7 +35,7 @@ const STAFF: { role: EstateRole; name: string }[] = [
   { role: 'volunteer', name: '张楼长（包户）Building head Zhang' },
 ];
 
-async function userWithRole(deps: Pick<Deps, 'db'>, estateId: string, role: EstateRole, name: string): Promise<string> {
+async function userWithRole(deps: Pick<Deps, 'db'>, estateId: string, role: EstateRole, name: string, grantedBy: string | null): Promise<string> {
   const { db } = deps;
   const [found] = await db
     .select({ id: users.id })
@@ -44,7 +44,7 @@ async function userWithRole(deps: Pick<Deps, 'db'>, estateId: string, role: Esta
     .where(and(eq(roleGrants.estateId, estateId), eq(roleGrants.role, role), eq(users.displayName, name)));
   if (found) return found.id;
   const [u] = await db.insert(users).values({ displayName: name }).returning({ id: users.id });
-  await db.insert(roleGrants).values({ userId: u!.id, estateId, role });
+  await db.insert(roleGrants).values({ userId: u!.id, estateId, role, grantedBy });
   return u!.id;
 }
 
@@ -64,13 +64,14 @@ export async function seedDemo(deps: Pick<Deps, 'db' | 'keys' | 'env'>): Promise
       developerName: '示范置业有限公司',
       community: { name: '幸福路社区', district: '示范区' },
     });
-    const { csv } = demoRegisterCsv();
-    await importRegister(db, keys, { estateId: estate.id, table: parseCsv(csv), format: 'csv', fileSha256: sha256Hex(csv), importedBy: null, dryRun: false });
   }
   const estateId = estate.id;
   const staffIds = new Map<EstateRole, string>();
-  for (const s of STAFF) staffIds.set(s.role, await userWithRole(deps, estateId, s.role, s.name));
+  // The organizer first: it appoints the other staff and imports the register.
+  for (const s of STAFF) staffIds.set(s.role, await userWithRole(deps, estateId, s.role, s.name, staffIds.get('organizer') ?? null));
   if (created) {
+    const { csv } = demoRegisterCsv();
+    await importRegister(db, keys, { estateId, table: parseCsv(csv), format: 'csv', fileSha256: sha256Hex(csv), importedBy: staffIds.get('organizer')!, dryRun: false });
     const east = await createNeighbourhood(db, estateId, '东邻里 East neighbourhood', ['1', '2']);
     await createNeighbourhood(db, estateId, '西邻里 West neighbourhood', ['3', 'G']);
     const councilId = await createCouncil(db, estateId, {
@@ -82,7 +83,7 @@ export async function seedDemo(deps: Pick<Deps, 'db' | 'keys' | 'env'>): Promise
       ],
     });
     const { examples } = demoRegisterCsv();
-    await seedDemoVotes(deps, estateId, [examples.soleOwner, examples.coOwner, examples.multiOwner]);
+    await seedDemoVotes(deps, estateId, staffIds.get('organizer')!, [examples.soleOwner, examples.coOwner, examples.multiOwner]);
     await seedDemoConsultation(deps, estateId, staffIds.get('organizer')!, [examples.soleOwner, examples.coOwner, examples.multiOwner]);
     // A council session the demo chair and member can join (scheduled for tomorrow evening).
     const tomorrow = new Date(Date.now() + 86_400_000);
@@ -108,7 +109,11 @@ export async function seedDemo(deps: Pick<Deps, 'db' | 'keys' | 'env'>): Promise
     const [p] = await db.select().from(persons).where(and(eq(persons.estateId, estateId), eq(persons.ref, ref)));
     if (!p) continue;
     const name = `${p.name ?? ref}（业主 ${ref}）`;
-    const inv = await createInvite(db, { estateId, role: 'owner', personId: p.id, label: name, validDays: 30 });
+    // The demo owners are bound already (they voted in the closed vote): a demo-only sign-in to
+    // their account. The API never creates such an invite (an owner signs in by phone or letter).
+    const inv = p.userId
+      ? await createInvite(db, { estateId, role: 'owner', userId: p.userId, label: name, validDays: 30 })
+      : await createInvite(db, { estateId, role: 'owner', personId: p.id, label: name, validDays: 30 }, new Date(), keys);
     accounts.push({ role: 'owner', name, code: inv.code, url: inviteUrl(env.publicUrl, inv.code) });
   }
   // Two ballot letters of the open vote, for households that have not voted: sign in with the code.
@@ -122,7 +127,7 @@ export async function seedDemo(deps: Pick<Deps, 'db' | 'keys' | 'env'>): Promise
     const waiting = await outreachList(db, estateId, open.id, { userId: staffIds.get('organizer')!, staff: true });
     const parts = waiting.buildings.flatMap((b) => b.parties as { partIds: string[] }[]).slice(0, 2).map((p) => p.partIds[0]!);
     if (parts.length) {
-      const issued = await issueLetters(db, { estateId, voteId: open.id, userId: staffIds.get('organizer')!, publicUrl: env.publicUrl, reissue: true, parts, now: new Date() });
+      const issued = await issueLetters(db, keys, { estateId, voteId: open.id, userId: staffIds.get('organizer')!, publicUrl: env.publicUrl, reissue: true, parts, now: new Date() });
       for (const l of issued.letters) {
         accounts.push({ role: 'owner', kind: 'letter', name: `表决票 ${l.parts.map((x) => x.partId).join('、')} Ballot letter (the code works until reissued)`, code: l.code, url: l.url });
       }

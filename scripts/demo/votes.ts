@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
-import { persons, roleGrants, users } from '../../db/schema/index.ts';
+import { persons, users } from '../../db/schema/index.ts';
+import { bindPerson } from '../../src/modules/auth/service.ts';
 import type { Deps } from '../../src/http/context.ts';
 import type { Db } from '../../src/db.ts';
 import { loadSnapshot } from '../../src/modules/votes/snapshot.ts';
@@ -17,13 +18,15 @@ export const PAINT_OPTIONS = [
 ];
 
 /** Every register person gets an account (as if each had signed in once), so demo ballots have voters. */
-async function accountsForAll(deps: Pick<Deps, 'db'>, estateId: string) {
+async function accountsForAll(deps: Pick<Deps, 'db' | 'keys'>, estateId: string) {
   const { db } = deps;
   const unbound = await db.select().from(persons).where(and(eq(persons.estateId, estateId), isNull(persons.userId)));
   for (const p of unbound) {
-    const [u] = await db.insert(users).values({ displayName: p.name ?? `业主 ${p.ref}` }).returning({ id: users.id });
-    await db.update(persons).set({ userId: u!.id }).where(eq(persons.id, p.id));
-    await db.insert(roleGrants).values({ userId: u!.id, estateId, role: 'owner' }).onConflictDoNothing();
+    await db.transaction(async (tx) => {
+      const [u] = await tx.insert(users).values({ displayName: p.name ?? `业主 ${p.ref}` }).returning({ id: users.id });
+      // As if each owner had signed in once with the phone number on the register.
+      await bindPerson(tx as unknown as Db, deps.keys, { personId: p.id, userId: u!.id, via: 'phone', now: new Date() });
+    });
   }
   return db.select({ userId: persons.userId, ref: persons.ref }).from(persons).where(eq(persons.estateId, estateId));
 }
@@ -43,10 +46,10 @@ function pick<T>(i: number, weights: [T, number][]): T {
  * Two demo votes: a closed and published one (2026 first assembly, more than 100 ballots, final
  * result) and an open paint-colour vote with some turnout, in which the demo owners have not voted.
  */
-export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env' | 'keys'>, estateId: string, skipRefs: string[], now = new Date()) {
+export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env' | 'keys'>, estateId: string, organizerId: string, skipRefs: string[], now = new Date()) {
   const { db, env } = deps;
   const signer = logSigner(deps.keys, env.publicUrl);
-  const log = { publicUrl: env.publicUrl, vkey: signer.vkey };
+  const log = { publicUrl: env.publicUrl, vkey: signer.vkey, keys: deps.keys, userId: organizerId };
   const people = await accountsForAll(deps, estateId);
   const iso = (t: number) => new Date(t).toISOString();
   const t0 = now.getTime();
@@ -59,7 +62,7 @@ export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env' | 'keys'>, est
   const voters = [...people.filter((p) => p.userId && skipRefs.includes(p.ref)), ...people.filter((p) => p.userId && !skipRefs.includes(p.ref))];
   await db.transaction(async (tx) => {
     const tdb = tx as unknown as Db;
-    const closed = await createVote(tdb, estateId, null, {
+    const closed = await createVote(tdb, estateId, organizerId, {
       title: '2026年第一次业主大会 First owners’ assembly 2026',
       description: '续聘物业服务企业，并使用专项维修资金修缮屋面防水。',
       scope: null,
@@ -105,7 +108,7 @@ export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env' | 'keys'>, est
   });
 
   // 2. Open vote: exterior renovation and paint colour, notice 20 days ago, open since 3 days.
-  const open = await createVote(db, estateId, null, {
+  const open = await createVote(db, estateId, organizerId, {
     title: '外墙翻新及涂料颜色 Façade renovation and paint colour',
     description: '老旧小区改造：外墙保温翻新，请选择外墙涂料颜色。样板已贴在各楼栋一层大厅。',
     scope: null,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
-import { persons, roleGrants, users } from '../../db/schema/index.ts';
+import { personBindings, persons, roleGrants, users } from '../../db/schema/index.ts';
 import type { Db } from '../../src/db.ts';
 import { parseCsv } from '../../src/domain/register/csv.ts';
 import { sha256Hex, type Keyring } from '../../src/keys.ts';
@@ -50,6 +50,8 @@ export async function seedOpenVote(db: Db, keys: Keyring, publicUrl: string, n: 
     // One statement binds the whole chunk: (person id, user id) pairs as a VALUES list.
     const pairs = sql.join(chunk.map((p, j) => sql`(${p.id}::uuid, ${created[j]!.id}::uuid)`), sql`, `);
     await db.execute(sql`update persons set user_id = v.user_id from (values ${pairs}) as v(person_id, user_id) where persons.id = v.person_id`);
+    // …and records the bindings, which the notice lists as the owners' credentials.
+    await db.insert(personBindings).values(chunk.map((p, j) => ({ personId: p.id, userId: created[j]!.id, via: 'invite' })));
     userIds.push(...created.map((u) => u.id));
   }
   const now = Date.now();
@@ -62,7 +64,7 @@ export async function seedOpenVote(db: Db, keys: Keyring, publicUrl: string, n: 
     matters: [{ title: 'renovate', description: '', category: '7', kind: 'yes_no', options: [] }],
   });
   const signer = logSigner(keys, publicUrl);
-  await publishNotice(db, { publicUrl, vkey: signer.vkey }, estate.id, vote.id, beijingDate(new Date(now - 20 * DAY)), new Date(now - 20 * DAY));
+  await publishNotice(db, { publicUrl, vkey: signer.vkey, keys, userId: null }, estate.id, vote.id, beijingDate(new Date(now - 20 * DAY)), new Date(now - 20 * DAY));
   const tokens = await Promise.all(userIds.map(async (id) => (await issueToken(keys, publicUrl, id)).token));
   return { estateId: estate.id, voteId: vote.id, tokens };
 }

@@ -36,6 +36,7 @@ import { logSigner } from '../../src/modules/ledger/keys.ts';
 import { promiseReceipt, trackerOf } from '../../src/modules/ledger/receipts.ts';
 import { createEstate, importRegister, updateRules } from '../../src/modules/registry/service.ts';
 import { castBallot, closeVote, createVote, publishNotice } from '../../src/modules/votes/service.ts';
+import { bindPerson } from '../../src/modules/auth/service.ts';
 
 // SAMPLE KEY, NOT SECRET. A test fixture: it signs only the published sample in docs/ledger-sample
 // and must never be used by a deployment. (PKCS#8 DER, base64, Ed25519.)
@@ -114,10 +115,11 @@ const SEALED_BALLOTS: Submission[] = [
 const at = (iso: string) => new Date(iso);
 const fixedId = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
-async function bindOwner(db: Db, estateId: string, ref: string): Promise<string> {
+async function bindOwner(db: Db, keys: Keyring, estateId: string, ref: string, now: Date): Promise<string> {
   const [u] = await db.insert(users).values({ displayName: `sample owner ${ref}`, isAdmin: false }).returning({ id: users.id });
-  const bound = await db.update(persons).set({ userId: u!.id }).where(and(eq(persons.estateId, estateId), eq(persons.ref, ref))).returning({ id: persons.id });
-  if (!bound.length) throw new Error(`no person ${ref}`);
+  const [person] = await db.select({ id: persons.id }).from(persons).where(and(eq(persons.estateId, estateId), eq(persons.ref, ref)));
+  if (!person) throw new Error(`no person ${ref}`);
+  await db.transaction((tx) => bindPerson(tx as unknown as Db, keys, { personId: person.id, userId: u!.id, via: 'phone', now }));
   return u!.id;
 }
 
@@ -160,7 +162,7 @@ async function runVote(db: Db, keys: Keyring, estateId: string, userOf: Record<s
 
   // The notice opens the log (setup entry) and the first checkpoint is signed at once.
   const noticeAt = at('2026-03-01T10:00:00+08:00');
-  await publishNotice(db, { publicUrl: PUBLIC_URL, vkey: signer.vkey }, estateId, vote.id, '2026-03-01', noticeAt);
+  await publishNotice(db, { publicUrl: PUBLIC_URL, vkey: signer.vkey, keys, userId: null }, estateId, vote.id, '2026-03-01', noticeAt);
   await signCheckpoint(db, signer, vote.id, noticeAt);
 
   const cast: { ref: string; seq: number; leaf: string; at: Date }[] = [];
@@ -168,7 +170,7 @@ async function runVote(db: Db, keys: Keyring, estateId: string, userOf: Record<s
     const now = at(`2026-03-20T09:${String(i).padStart(2, '0')}:00+08:00`);
     const choices = [...(c1 ? [{ matter: 'm1', choice: c1 }] : []), ...(c2 ? [{ matter: 'm2', choice: c2 }] : [])];
     const r = await castBallot(db, { estateId, voteId: vote.id, userId: userOf[ref]!, tokenId: fixedId(0x7000 + i), nonce: fixedId(0x9000 + i), choices, now });
-    for (const o of r.outcomes) cast.push({ ref, seq: o.seq, leaf: o.leaf, at: now });
+    for (const o of r.outcomes) if (o.seq !== null) cast.push({ ref, seq: o.seq, leaf: o.leaf!, at: now });
     if (i === spec.checkpointAfter) await signCheckpoint(db, signer, vote.id, at(`2026-03-20T09:${String(i).padStart(2, '0')}:30+08:00`));
   }
 
@@ -223,7 +225,7 @@ async function main(out: string): Promise<void> {
     const estate = await createEstate(db, { name: '示例小区 Sample estate' });
     await importRegister(db, keys, { estateId: estate.id, table: parseCsv(REGISTER), format: 'csv', fileSha256: 'sample', importedBy: null, dryRun: false });
     const userOf: Record<string, string> = {};
-    for (const ref of 'ABCDEFGH') userOf[ref] = await bindOwner(db, estate.id, ref);
+    for (const ref of 'ABCDEFGH') userOf[ref] = await bindOwner(db, keys, estate.id, ref, at('2026-02-20T10:00:00+08:00'));
 
     // Votes copy the estate's rules (议事规则) when they are created.
     await updateRules(db, estate.id, { secrecy: 'open' });

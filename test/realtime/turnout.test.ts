@@ -13,6 +13,8 @@ import type { ClientToServerEvents, ServerToClientEvents, TurnoutPush } from '..
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { persons, roleGrants, users } from '../../db/schema/index.ts';
 import { and, eq } from 'drizzle-orm';
+import type { Db } from '../../src/db.ts';
+import { bindPerson } from '../../src/modules/auth/service.ts';
 
 const E10 = readFileSync(path.resolve(import.meta.dirname, '../../../shared/vectors/recount/T1/register.csv'), 'utf8');
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -28,7 +30,10 @@ describe('live turnout over Socket.IO (real server, real clients)', () => {
   async function user(name: string, estate: string, role: 'owner' | 'organizer', ref?: string) {
     const [u] = await running.deps.db.insert(users).values({ displayName: name }).returning({ id: users.id });
     await running.deps.db.insert(roleGrants).values({ userId: u!.id, estateId: estate, role });
-    if (ref) await running.deps.db.update(persons).set({ userId: u!.id }).where(and(eq(persons.estateId, estate), eq(persons.ref, ref)));
+    if (ref) {
+      const [person] = await running.deps.db.select({ id: persons.id }).from(persons).where(and(eq(persons.estateId, estate), eq(persons.ref, ref)));
+      await running.deps.db.transaction((tx) => bindPerson(tx as unknown as Db, running.deps.keys, { personId: person!.id, userId: u!.id, via: 'phone', now: new Date() }));
+    }
     return (await issueToken(running.deps.keys, running.deps.env.publicUrl, u!.id)).token;
   }
 

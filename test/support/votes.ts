@@ -1,12 +1,16 @@
 import { and, eq } from 'drizzle-orm';
 import { persons } from '../../db/schema/index.ts';
+import type { Db } from '../../src/db.ts';
+import { bindPerson } from '../../src/modules/auth/service.ts';
 import { makeUser, type TestContext } from './app.ts';
 
 /** Factory: an owner account bound to register person `ref` of an estate. */
-export async function bindOwner(ctx: TestContext, estateId: string, ref: string) {
+export async function bindOwner(ctx: TestContext, estateId: string, ref: string, via: 'invite' | 'phone' | 'certificate' = 'phone') {
   const user = await makeUser(ctx, { name: `owner ${ref}`, roles: [{ estateId, role: 'owner' }] });
-  const updated = await ctx.db.update(persons).set({ userId: user.id }).where(and(eq(persons.estateId, estateId), eq(persons.ref, ref))).returning({ id: persons.id });
-  if (!updated.length) throw new Error(`no person ${ref}`);
+  const [person] = await ctx.db.select({ id: persons.id }).from(persons).where(and(eq(persons.estateId, estateId), eq(persons.ref, ref)));
+  if (!person) throw new Error(`no person ${ref}`);
+  // The service's own binding path, so running votes list the new credential as in production.
+  await ctx.db.transaction((tx) => bindPerson(tx as unknown as Db, ctx.deps.keys, { personId: person.id, userId: user.id, via, now: ctx.deps.now?.() ?? new Date() }));
   return user;
 }
 

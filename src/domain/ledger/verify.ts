@@ -40,11 +40,12 @@ import {
   type TallyResult,
   type TallyRules,
 } from '../tally/tally.ts';
+import { castBallotsOf, isCredentialKind, isPartyKind, issuerReport, ISSUER_REF, KINDS_FOR_CHANNEL, OPAQUE_REF, participationOf, type IssuerReport } from './credentials.ts';
 import type { MergeRule, Scope } from '../electorate/parties.ts';
 import type { PartKind } from '../register/rows.ts';
 
 /** Step identifiers, in report order. */
-export type StepId = 'V0' | 'V1' | 'V2' | 'V3' | 'V4' | 'V5' | 'V6' | 'V7' | 'V8' | 'V9' | 'V10' | 'V11';
+export type StepId = 'V0' | 'V1' | 'V2' | 'V3' | 'V4' | 'V5' | 'V6' | 'V7' | 'V8' | 'V9' | 'V10' | 'V11' | 'V12' | 'V13';
 
 /** One verification step's outcome. */
 export interface VerifyStep {
@@ -87,6 +88,8 @@ export interface VerifyReport {
   /** Number of entries in entries.jsonl. */
   entries: number;
   recount?: RecountSummary;
+  /** Who issued the credentials, and how they were used (docs/ledger.md §12.1); with a usable manifest. */
+  issuers?: IssuerReport;
 }
 
 /** Options of {@link verifyExport}. */
@@ -111,6 +114,8 @@ export const STEP_TITLES: Readonly<Record<StepId, string>> = Object.freeze({
   V9: 'one effective ballot per party per matter; no replayed submission; rejections give reasons; nothing after close',
   V10: 'the recount equals tally.json and the tally entry',
   V11: 'every commitment opens to its choice',
+  V12: 'every ballot names a live credential of its party; credentials, revocations and objections are well-formed',
+  V13: 'participation.jsonl lists exactly the households that took part',
 });
 
 const STEP_IDS = Object.keys(STEP_TITLES) as StepId[];
@@ -719,8 +724,16 @@ export async function verifyExport(files: ReadonlyMap<string, Uint8Array>, opts:
   else if (!roster) s.V10.skip('cannot recount: the roster is unusable (see V8)');
   else recount = checkTally(s.V10, manifest, roster, lines, files.get('tally.json') ?? null, sealed ? (openingsBytes ? opened : null) : null);
 
+  // ---- credentials (V12) and the participation list (V13)
+  const declared = manifest?.raw.credentials === true;
+  if (!manifest) s.V12.skip('cannot check: the manifest is unusable (see V1)');
+  else if (!declared) s.V12.skip('the manifest does not declare credentials (a log from before credential entries): who could cast each ballot is not checked', true);
+  else checkCredentials(s.V12, manifest, lines, roster ? rosterById : null);
+  checkParticipation(s.V13, declared, files.get('participation.jsonl') ?? null, lines, roster);
+  const issuers = manifest ? issuerReport(lines.map((l) => l.entry), isObj(manifest.raw.window) && isStr(manifest.raw.window.opens_at) ? manifest.raw.window.opens_at : null, parseInstant) : undefined;
+
   const steps = STEP_IDS.map((id) => s[id].done());
-  return { ok: steps.every((x) => x.ok), steps, origin, entries: L, ...(recount ? { recount } : {}) };
+  return { ok: steps.every((x) => x.ok), steps, origin, entries: L, ...(recount ? { recount } : {}), ...(issuers ? { issuers } : {}) };
 }
 
 /** Numeric order of `checkpoints/<size>.note`, other names after, by name. */
@@ -949,11 +962,41 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[], roster: Rea
     return `party ${party} on matter ${matter}`;
   };
   if (revision === 'final') {
-    for (const m of markers) step.fail(`seq ${m.seq}: ballot_superseded under the "final" revision rule`, [m.seq]);
-    for (const [voter, seqs] of byVoter) {
-      for (const extra of seqs.slice(1)) {
-        step.fail(`seq ${extra}: a second ballot of ${describe(voter)} (the first is seq ${seqs[0]}); under "final" only one may be in the box`, [extra]);
+    // Under owner_wins (§4.3) one replacement is allowed: the owner's own ballot after their proxy
+    // holder's, with a marker between them. Anything else superseded under "final" fails.
+    const ownerWins = proxyOverrideOf(manifest) === 'owner_wins';
+    const channelAt = (seq: number) => lines[seq]?.entry?.channel;
+    const allowed = new Map<number, number>(); // superseded proxy ballot → marker
+    for (const m of markers) {
+      const e = m.entry!;
+      const target = e.superseded_seq;
+      const t = isCount(target) && target < m.seq ? lines[target].entry : null;
+      const ok = ownerWins && !!t && isCounted(t) && t.matter === e.matter && t.party === e.party && t.channel === 'proxy' && !allowed.has(target as number);
+      if (!ok) {
+        step.fail(
+          ownerWins
+            ? `seq ${m.seq}: under "final" a ballot may be superseded only when it is the proxy holder's and the owner votes themselves (superseded_seq ${show(target)})`
+            : `seq ${m.seq}: ballot_superseded under the "final" revision rule`,
+          [m.seq],
+        );
+        continue;
       }
+      allowed.set(target as number, m.seq);
+    }
+    const used = new Set<number>();
+    for (const [voter, seqs] of byVoter) {
+      seqs.slice(1).forEach((extra, i) => {
+        const before = seqs[i]!;
+        const marker = allowed.get(before);
+        if (i === 0 && marker !== undefined && marker < extra && channelAt(extra) !== 'proxy') {
+          used.add(marker);
+          return;
+        }
+        step.fail(`seq ${extra}: a second ballot of ${describe(voter)} (the first is seq ${seqs[0]}); under "final" only one may be in the box`, [extra]);
+      });
+    }
+    for (const [target, marker] of allowed) {
+      if (!used.has(marker)) step.fail(`seq ${marker}: supersedes the proxy ballot seq ${target}, but no ballot of the owner replaces it right after`, [marker]);
     }
     return;
   }
@@ -981,6 +1024,157 @@ function checkBallots(step: Step, manifest: Manifest, lines: Line[], roster: Rea
       if (marker === undefined) step.fail(`seq ${next}: a second ballot of ${describe(voter)} without marking seq ${seq} superseded`, [next]);
       else if (marker > next) step.fail(`seq ${marker}: marks seq ${seq} superseded only after its replacement seq ${next}`, [marker]);
     });
+  }
+}
+
+/** The vote's rule for an owner voting after their proxy holder (manifest `rules.proxyOverride`; absent: `first_valid`). */
+function proxyOverrideOf(manifest: Manifest): 'owner_wins' | 'first_valid' {
+  const r = manifest.raw.rules;
+  return isObj(r) && r.proxyOverride === 'owner_wins' ? 'owner_wins' : 'first_valid';
+}
+
+/**
+ * V12 — credentials (§4.5). Every `credential`, `revocation` and `objection` entry is well-formed,
+ * and every counted ballot was cast with a credential of its own party that the log listed before
+ * it, of a kind its channel allows, not revoked before it; paper ballots also name the two clerks'
+ * credentials. Under owner_wins a proxy holder's ballot after the owner's own fails (the owner's
+ * ballot ended the proxy).
+ */
+function checkCredentials(step: Step, manifest: Manifest, lines: Line[], roster: ReadonlyMap<string, RosterParty> | null): void {
+  const creds = new Map<number, Obj>();
+  /** Credential seq → seq of the entry that revoked it. */
+  const revokedAt = new Map<number, number>();
+  const ownerWins = proxyOverrideOf(manifest) === 'owner_wins';
+  /** Party → seq of its first counted ballot on a channel other than proxy. */
+  const ownerVoted = new Map<string, number>();
+  let closeSeq: number | null = null;
+  const inRoster = (p: unknown) => isStr(p) && (!roster || roster.has(p));
+  const revoke = (target: unknown, by: number, at: string) => {
+    if (!(isCount(target) && target < by && creds.has(target))) {
+      step.fail(`${at}: revokes ${show(target)}, which is not the seq of an earlier credential entry`, [by]);
+      return;
+    }
+    if (revokedAt.has(target)) step.fail(`${at}: revokes seq ${target}, already revoked at seq ${revokedAt.get(target)}`, [by]);
+    else revokedAt.set(target, by);
+  };
+  /** The credential at `ref` as a ballot at `seq` may use it, or why not. */
+  const usable = (ref: unknown, seq: number): { cred: Obj; seq: number } | string => {
+    if (!isCount(ref) || ref >= seq || !creds.has(ref)) return `names credential ${show(ref)}, which is not the seq of an earlier credential entry`;
+    const by = revokedAt.get(ref);
+    if (by !== undefined && by < seq) return `was cast with credential seq ${ref}, revoked at seq ${by}`;
+    return { cred: creds.get(ref)!, seq: ref };
+  };
+  for (const l of lines) {
+    const e = l.entry;
+    if (!e || !isStr(e.type)) continue;
+    const at = `seq ${l.seq}`;
+    if (e.type === 'close') closeSeq ??= l.seq;
+    if (e.type === 'credential') {
+      if (closeSeq !== null) step.fail(`${at}: a credential after the close at seq ${closeSeq}`, [l.seq]);
+      if (!isCredentialKind(e.kind)) step.fail(`${at}: kind ${show(e.kind)} is not a credential kind`, [l.seq]);
+      if (!(isStr(e.issuer) && ISSUER_REF.test(e.issuer))) step.fail(`${at}: issuer ${show(e.issuer)} is not "<role>:<16 base32>" or "unknown"`, [l.seq]);
+      if (!(isStr(e.created_at) && parseInstant(e.created_at))) step.fail(`${at}: created_at ${show(e.created_at)} is not a time`, [l.seq]);
+      if (isPartyKind(e.kind)) {
+        if (!inRoster(e.party)) step.fail(`${at}: a ${e.kind} credential for party ${show(e.party)}, which is not in the roster`, [l.seq]);
+        if ('holder' in e) step.fail(`${at}: a party's credential names no holder`, [l.seq]);
+      } else if (isCredentialKind(e.kind)) {
+        if ('party' in e) step.fail(`${at}: a ${e.kind} credential is staff's and names no party`, [l.seq]);
+        if (!(isStr(e.holder) && OPAQUE_REF.test(e.holder))) step.fail(`${at}: holder ${show(e.holder)} is not 16 symbols of base32`, [l.seq]);
+      }
+      if (e.kind === 'proxy') {
+        const t = isCount(e.proxy) && e.proxy < l.seq ? lines[e.proxy].entry : null;
+        if (!t || t.type !== 'proxy' || t.party !== e.party) step.fail(`${at}: a proxy credential needs "proxy", the seq of an earlier proxy entry of party ${show(e.party)}, not ${show(e.proxy)}`, [l.seq]);
+      } else if ('proxy' in e) step.fail(`${at}: only a proxy credential names a proxy entry`, [l.seq]);
+      if ('revokes' in e) {
+        revoke(e.revokes, l.seq, at);
+        const old = isCount(e.revokes) ? creds.get(e.revokes) : undefined;
+        if (old && (old.party !== e.party || old.holder !== e.holder)) step.fail(`${at}: replaces seq ${e.revokes as number}, a credential of another party or holder`, [l.seq]);
+      }
+      if (e.kind === 'letter_reissue') {
+        const old = isCount(e.revokes) ? creds.get(e.revokes) : undefined;
+        if (!old || (old.kind !== 'letter' && old.kind !== 'letter_reissue')) step.fail(`${at}: a reissued letter must revoke the party's earlier letter ("revokes"), not ${show(e.revokes)}`, [l.seq]);
+      }
+      creds.set(l.seq, e);
+      continue;
+    }
+    if (e.type === 'revocation') {
+      if (closeSeq !== null) step.fail(`${at}: a revocation after the close at seq ${closeSeq}`, [l.seq]);
+      if (!isStr(e.reason) || e.reason.trim() === '') step.fail(`${at}: a revocation without a reason`, [l.seq]);
+      revoke(e.credential, l.seq, at);
+      continue;
+    }
+    if (e.type === 'objection') {
+      if (!inRoster(e.party)) step.fail(`${at}: an objection for party ${show(e.party)}, which is not in the roster`, [l.seq]);
+      const disputes = e.disputes;
+      if (!Array.isArray(disputes) || !disputes.every((d) => isCount(d) && d < l.seq && isCounted(lines[d].entry) && lines[d].entry!.party === e.party)) {
+        step.fail(`${at}: "disputes" must list earlier ballots of party ${show(e.party)}, not ${show(disputes)}`, [l.seq]);
+      }
+      continue;
+    }
+    const counted = isCounted(e);
+    if (!counted && !(e.type === 'ballot_rejected' && 'credential' in e)) continue;
+    const got = usable(e.credential, l.seq);
+    if (typeof got === 'string') {
+      if (counted) step.fail(`${at}: ${'credential' in e ? got : 'names no credential'}`, [l.seq]);
+      else if (!isCount(e.credential) || !creds.has(e.credential)) step.fail(`${at}: ${got}`, [l.seq]);
+    } else if (counted) {
+      const channel = (e.type === 'paper_ballot' && e.channel !== 'proxy' ? 'paper' : e.channel) as keyof typeof KINDS_FOR_CHANNEL;
+      const kinds = KINDS_FOR_CHANNEL[channel] as readonly unknown[] | undefined;
+      if (got.cred.party !== e.party) step.fail(`${at}: was cast for party ${show(e.party)} with credential seq ${got.seq} of party ${show(got.cred.party)}`, [l.seq]);
+      else if (!kinds || !kinds.includes(got.cred.kind)) step.fail(`${at}: a ${e.type === 'paper_ballot' ? 'paper ' : ''}ballot on channel ${show(e.channel)} cannot be cast with a ${show(got.cred.kind)} credential (seq ${got.seq})`, [l.seq]);
+      else if (got.cred.kind === 'proxy' && got.cred.proxy !== e.proxy) step.fail(`${at}: names proxy ${show(e.proxy)} but its credential (seq ${got.seq}) was issued under proxy ${show(got.cred.proxy)}`, [l.seq]);
+    }
+    if (!counted || !isStr(e.party)) continue;
+    if (e.type === 'paper_ballot') {
+      const refs = e.clerk_credentials;
+      const clerks = Array.isArray(e.clerks) ? e.clerks : [];
+      if (!Array.isArray(refs) || refs.length !== 2 || refs[0] === refs[1]) {
+        step.fail(`${at}: a paper ballot needs "clerk_credentials": the seqs of the two clerks' credentials, not ${show(refs)}`, [l.seq]);
+      } else {
+        refs.forEach((ref, i) => {
+          const c = usable(ref, l.seq);
+          if (typeof c === 'string') step.fail(`${at}: clerk ${i + 1} ${c}`, [l.seq]);
+          else if (c.cred.kind !== 'clerk') step.fail(`${at}: clerk ${i + 1}'s credential seq ${c.seq} is a ${show(c.cred.kind)} credential, not a clerk's`, [l.seq]);
+          else if (c.cred.holder !== clerks[i]) step.fail(`${at}: clerk ${show(clerks[i])} is not the holder of credential seq ${c.seq} (${show(c.cred.holder)})`, [l.seq]);
+        });
+      }
+    }
+    if (ownerWins && e.channel === 'proxy' && ownerVoted.has(e.party)) {
+      step.fail(`${at}: a proxy holder's ballot after the owner's own ballot at seq ${ownerVoted.get(e.party)}, which ended the proxy (rules.proxyOverride "owner_wins")`, [l.seq]);
+    }
+    if (e.channel !== 'proxy' && !ownerVoted.has(e.party)) ownerVoted.set(e.party, l.seq);
+  }
+}
+
+/**
+ * V13 — participation.jsonl: exactly the lines §11 derives from the log and the roster (every
+ * party with a counted ballot, roster order, its parts, channels and first ballot). Required when
+ * the manifest declares credentials; checked whenever present.
+ */
+function checkParticipation(step: Step, required: boolean, bytes: Uint8Array | null, lines: Line[], roster: RosterParty[] | null): void {
+  if (!bytes) {
+    if (required) step.fail('participation.jsonl is missing');
+    else step.skip('no participation.jsonl (a log from before the participation list)', true);
+    return;
+  }
+  if (!roster) {
+    step.skip('cannot check: the roster is unusable (see V8)');
+    return;
+  }
+  const want = participationOf(castBallotsOf(lines.map((l) => l.entry)), roster.map((p) => ({ party: p.party, parts: p.parts }))).map((l) => ({ line: canonicalize(l as unknown as Json), seq: l.seq }));
+  const text = utf8(bytes);
+  if (text === null) {
+    step.fail('participation.jsonl is not UTF-8');
+    return;
+  }
+  if (text.length > 0 && !text.endsWith('\n')) step.fail('participation.jsonl does not end with a newline');
+  const got = text.length ? text.replace(/\n$/, '').split('\n') : [];
+  for (let i = 0; i < Math.max(got.length, want.length); i++) {
+    const w = want[i];
+    if (got[i] === w?.line) continue;
+    if (!w) step.fail(`participation.jsonl line ${i + 1}: lists a household the log has no ballot for: ${got[i]}`);
+    else if (got[i] === undefined) step.fail(`participation.jsonl ends before the household of seq ${w.seq} (${w.line})`, [w.seq]);
+    else step.fail(`participation.jsonl line ${i + 1}: ${got[i]} — the log says ${w.line}`, [w.seq]);
   }
 }
 
@@ -1238,7 +1432,7 @@ function checkTally(
       input.push({ seq: l.seq, partId, channel: channel as BallotInput['channel'], choice });
     }
     try {
-      const result = tally(electorate, input, rules, servedParts);
+      const result = tally(electorate, input, rules, servedParts, { proxyOverride: proxyOverrideOf(manifest) });
       return { result, contract: toContractJson(result, rules) };
     } catch (err) {
       return `the engine refused the ballots of matter ${matter.key}: ${(err as Error).message}`;

@@ -29,6 +29,12 @@ export interface EstateRules {
   merge: MergeRule;
   /** Written proxies: allowed at all, and how many owners one person may represent. */
   proxies: { allowed: boolean; cap: number };
+  /**
+   * An owner who votes after their proxy holder: `owner_wins` — the owner's own ballot revokes the
+   * proxy, replaces a ballot the holder cast (even when ballots are final) and the holder cannot
+   * vote after the owner (rules.md §7); `first_valid` — the first valid ballot of either counts.
+   */
+  proxyOverride: 'owner_wins' | 'first_valid';
   /** `deemed_majority` = 未投票视为同意多数; only with valid service and a stated consequence. */
   nonVoters: 'strict' | 'deemed_majority';
   /** A verified owner's spoilt ballot: takes part without agreeing, or is left out. */
@@ -76,6 +82,7 @@ export const DEFAULT_RULES: Readonly<EstateRules> = deepFreeze({
   countKinds: [...PART_KINDS],
   merge: 'identical_owner_set',
   proxies: { allowed: true, cap: 3 },
+  proxyOverride: 'owner_wins',
   nonVoters: 'strict',
   spoilt: 'participates',
   revision: 'final',

@@ -71,6 +71,16 @@ export function normalizeTallyRules(
   };
 }
 
+/**
+ * Options beside the contract's rules. `proxyOverride: 'owner_wins'` (a vote's 议事规则, rules.md
+ * §7): an owner's own ballot replaces a ballot their proxy holder cast, even under `final`, and a
+ * proxy holder's ballot after the owner's is rejected. Absent: the first valid ballot of either
+ * counts under `final`, the last under `last_counts` — the recount contract's rule.
+ */
+export interface TallyOptions {
+  proxyOverride?: 'owner_wins' | 'first_valid';
+}
+
 /** One ballot as received. `partId` only identifies the party (any of its parts will do). */
 export interface BallotInput {
   /** Order of receipt; unique. */
@@ -319,6 +329,7 @@ export function tally(
   ballots: readonly BallotInput[],
   rules: TallyRules,
   served?: ReadonlySet<string>,
+  opts: TallyOptions = {},
 ): TallyResult {
   if (rules.options) {
     const ids = new Set(rules.options);
@@ -351,7 +362,11 @@ export function tally(
     }
     const ref = found.party.ref;
     const previous = effective.get(ref);
-    if (previous && rules.revision === 'final') {
+    // owner_wins: the owner's own ballot replaces their proxy holder's whatever the revision rule,
+    // and a proxy holder's ballot never replaces the owner's.
+    const ownerReplacesProxy = opts.proxyOverride === 'owner_wins' && !!previous && previous.channel === 'proxy' && b.channel !== 'proxy';
+    const proxyAfterOwner = opts.proxyOverride === 'owner_wins' && !!previous && previous.channel !== 'proxy' && b.channel === 'proxy';
+    if (previous && ((rules.revision === 'final' && !ownerReplacesProxy) || proxyAfterOwner)) {
       reject(b, REJECTION_REASONS.alreadyVoted);
       continue;
     }

@@ -64,7 +64,7 @@ export function registerInviteRoutes(app: App) {
       if (!label) {
         throw new AppError('VALIDATION_FAILED', 'label: say who the invite is for', [{ field: 'label', message: 'required' }], '请填写邀请对象');
       }
-      const inv = await createInvite(db, { estateId, role: body.role, personId, partId, label, validDays: body.validDays, createdBy: principal(c).userId }, c.var.deps.now?.());
+      const inv = await createInvite(db, { estateId, role: body.role, personId, partId, label, validDays: body.validDays, createdBy: principal(c).userId }, c.var.deps.now?.(), c.var.deps.keys);
       return c.json({ id: inv.id, code: inv.code, url: inviteUrl(env.publicUrl, inv.code), role: body.role, label, expiresAt: inv.expiresAt.toISOString() }, 201);
     },
   );

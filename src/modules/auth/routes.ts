@@ -40,7 +40,7 @@ export function registerAuthRoutes(app: App) {
     async (c) => {
       const { deps } = c.var;
       const { code } = c.req.valid('json');
-      const { userId } = await redeemInvite(deps.db, code, deps.now?.());
+      const { userId } = await redeemInvite(deps.db, deps.keys, code, deps.now?.());
       const { token, expiresAt } = await issueToken(deps.keys, deps.env.publicUrl, userId, deps.now?.());
       deps.logger.info({ requestId: c.var.requestId, userId }, 'signed in by invite');
       return c.json({ token, expiresAt: expiresAt.toISOString() }, 200);

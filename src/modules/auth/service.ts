@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
-import { estates, invites, otpChallenges, ownerships, parts, persons, residentParts, roleGrants, users } from '../../../db/schema/index.ts';
+import { estates, invites, otpChallenges, ownerships, parts, personBindings, persons, registerImports, residentParts, roleGrants, users } from '../../../db/schema/index.ts';
+import { credentialsForBinding, credentialsForInvite, credentialsForRoleChange, partiesOfPerson, runningVotes, votedParties } from '../credentials/service.ts';
 import type { Db } from '../../db.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { sha256Hex, type Keyring } from '../../keys.ts';
@@ -32,8 +33,40 @@ export interface CreateInviteInput {
   createdBy?: string | null;
 }
 
-/** Creates a single-use invite; only the code's hash is stored, the code is returned once. */
-export async function createInvite(db: Db, input: CreateInviteInput, now = new Date()) {
+/**
+ * Creates a single-use invite; only the code's hash is stored, the code is returned once. An owner
+ * invite (for a register person) is a credential of the person's household in every running vote:
+ * it is refused for a person already bound to an account (that would sign in as them) and for a
+ * household that has voted in a running vote, and otherwise listed on those votes' logs in the
+ * same transaction (rules.md §7).
+ */
+export async function createInvite(db: Db, input: CreateInviteInput, now = new Date(), keys?: Keyring) {
+  if (!input.personId) return insertInvite(db, input, now);
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    const [person] = await t.select({ id: persons.id, estateId: persons.estateId, userId: persons.userId, ref: persons.ref }).from(persons).where(eq(persons.id, input.personId!)).for('update');
+    if (!person) throw notFound('person');
+    if (person.userId) {
+      throw new AppError(
+        'CONFLICT',
+        `personRef: ${person.ref} is already bound to an account; an invite would sign in as them. The owner can sign in with their phone, or bind again with their property certificate`,
+        [{ field: 'personRef', message: 'already bound to an account' }],
+        '该业主已绑定账号，不能再为其签发邀请码；业主可用本人手机验证码登录',
+      );
+    }
+    for (const vote of await runningVotes(t, person.estateId)) {
+      const voted = await votedParties(t, vote.id, await partiesOfPerson(t, vote.id, person.id));
+      if (voted.size) {
+        throw new AppError('CONFLICT', `personRef: the household of ${person.ref} has already voted in a running vote; no new invite is issued for it until that vote closes`, [{ field: 'personRef', message: 'household has voted' }], '该户已在进行中的表决中投票，表决结束前不能为其签发新的邀请码');
+      }
+    }
+    const out = await insertInvite(t, input, now);
+    if (keys) await credentialsForInvite(t, keys, { id: out.id, estateId: person.estateId, personId: person.id, createdBy: input.createdBy ?? null, at: now }, now);
+    return out;
+  });
+}
+
+async function insertInvite(db: Db, input: CreateInviteInput, now: Date) {
   const code = newInviteCode();
   const expiresAt = new Date(now.getTime() + (input.validDays ?? 30) * DAY);
   const [row] = await db
@@ -58,17 +91,78 @@ export function inviteUrl(publicUrl: string, code: string): string {
   return `${publicUrl}/join?code=${encodeURIComponent(code)}`;
 }
 
-async function grant(db: Db, userId: string, estateId: string, role: EstateRole) {
-  await db.insert(roleGrants).values({ userId, estateId, role }).onConflictDoNothing();
+/**
+ * Grants a role (idempotent). A clerk or auditor appointed, or an organizer added, while votes run
+ * changes who may enter and audit them: with `keys`, that goes on their logs in the same transaction.
+ */
+export async function grant(db: Db, userId: string, estateId: string, role: EstateRole, opts: { grantedBy?: string | null; keys?: Keyring; now?: Date } = {}) {
+  const added = await db.insert(roleGrants).values({ userId, estateId, role, grantedBy: opts.grantedBy ?? null }).onConflictDoNothing().returning({ id: roleGrants.id });
+  if (added.length && opts.keys) {
+    const now = opts.now ?? new Date();
+    await credentialsForRoleChange(db, opts.keys, { estateId, userId, role, grantedBy: opts.grantedBy ?? null, removed: false, at: now }, now);
+  }
+}
+
+/**
+ * Binds a register person (业主) to an account: records how (`via`) and whose act it rests on,
+ * grants the owner role, and gives the account credentials in the estate's running votes (see
+ * credentialsForBinding). A person bound to another account moves only by the owner's own phone
+ * code (`via: 'phone'`), never while their household has voted in a running vote. Run inside the
+ * caller's transaction.
+ */
+export async function bindPerson(
+  t: Db,
+  keys: Keyring,
+  input: { personId: string; userId: string; via: 'invite' | 'phone' | 'certificate'; inviteId?: string | null; issuerId?: string | null; now: Date },
+): Promise<'bound' | 'already' | 'voted'> {
+  const [person] = await t.select({ id: persons.id, estateId: persons.estateId, userId: persons.userId }).from(persons).where(eq(persons.id, input.personId)).for('update');
+  if (!person) throw notFound('person');
+  if (person.userId === input.userId) return 'already';
+  if (person.userId) {
+    if (input.via !== 'phone') throw new Error('only the owner’s own phone code re-binds a person');
+    for (const vote of await runningVotes(t, person.estateId)) {
+      if ((await votedParties(t, vote.id, await partiesOfPerson(t, vote.id, person.id))).size) return 'voted';
+    }
+    await t.update(personBindings).set({ revokedAt: input.now }).where(and(eq(personBindings.personId, person.id), isNull(personBindings.revokedAt)));
+  }
+  // Phone and certificate numbers are register facts: the binding rests on whoever imported them.
+  const issuerId = input.issuerId !== undefined ? input.issuerId : await registerImporterOf(t, person.id);
+  const [binding] = await t
+    .insert(personBindings)
+    .values({ personId: person.id, userId: input.userId, via: input.via, inviteId: input.inviteId ?? null, issuerId, createdAt: input.now })
+    .returning({ id: personBindings.id });
+  await t.update(persons).set({ userId: input.userId }).where(eq(persons.id, person.id));
+  await grant(t, input.userId, person.estateId, 'owner', { grantedBy: issuerId });
+  await credentialsForBinding(
+    t,
+    keys,
+    { id: binding!.id, estateId: person.estateId, personId: person.id, userId: input.userId, via: input.via, inviteId: input.inviteId ?? null, issuerId, at: input.now, replacesUserId: person.userId },
+    input.now,
+  );
+  return 'bound';
+}
+
+/** Who imported the register rows of a person's parts (the latest import that touched them). */
+async function registerImporterOf(t: Db, personId: string): Promise<string | null> {
+  const [row] = await t
+    .select({ by: registerImports.importedBy })
+    .from(ownerships)
+    .innerJoin(parts, eq(parts.id, ownerships.partId))
+    .innerJoin(registerImports, eq(registerImports.id, parts.importId))
+    .where(eq(ownerships.personId, personId))
+    .orderBy(desc(registerImports.createdAt))
+    .limit(1);
+  return row?.by ?? null;
 }
 
 /**
  * Redeems an invite code: marks it used (atomically, so a code works once even under races),
  * creates or finds the user, binds the register person if any, grants the role. One transaction.
  */
-export async function redeemInvite(db: Db, rawCode: string, now = new Date()): Promise<{ userId: string }> {
+export async function redeemInvite(db: Db, keys: Keyring, rawCode: string, now = new Date()): Promise<{ userId: string }> {
   const codeHash = sha256Hex(normalizeInviteCode(rawCode));
   return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
     const [invite] = await tx
       .update(invites)
       .set({ usedAt: now })
@@ -78,16 +172,12 @@ export async function redeemInvite(db: Db, rawCode: string, now = new Date()): P
     let userId = invite.userId;
     if (!userId && invite.personId) {
       const [person] = await tx.select().from(persons).where(eq(persons.id, invite.personId));
-      if (!person) throw invalidCode();
-      userId = person.userId;
-      if (!userId) {
-        const [u] = await tx
-          .insert(users)
-          .values({ displayName: person.name ?? invite.label, phoneHash: person.phoneHash })
-          .returning({ id: users.id });
-        userId = u!.id;
-        await tx.update(persons).set({ userId }).where(eq(persons.id, person.id));
-      }
+      // An owner invite never signs in as an account already bound to the person (it is refused
+      // when created; a person bound since then makes the invite void).
+      if (!person || person.userId) throw invalidCode();
+      const [u] = await tx.insert(users).values({ displayName: person.name ?? invite.label, phoneHash: person.phoneHash }).returning({ id: users.id });
+      userId = u!.id;
+      await bindPerson(t, keys, { personId: person.id, userId, via: 'invite', inviteId: invite.id, issuerId: invite.createdBy, now });
     }
     if (!userId) {
       const [u] = await tx
@@ -98,7 +188,7 @@ export async function redeemInvite(db: Db, rawCode: string, now = new Date()): P
     }
     if (invite.partId) await tx.insert(residentParts).values({ userId, partId: invite.partId }).onConflictDoNothing();
     if (invite.role === 'admin') await tx.update(users).set({ isAdmin: true }).where(eq(users.id, userId));
-    else if (invite.estateId) await grant(tx as unknown as Db, userId, invite.estateId, invite.role as EstateRole);
+    else if (invite.estateId) await grant(t, userId, invite.estateId, invite.role as EstateRole, { grantedBy: invite.createdBy, keys, now });
     await tx.update(invites).set({ usedBy: userId }).where(eq(invites.id, invite.id));
     return { userId };
   });
@@ -180,9 +270,10 @@ export async function verifyOtp(db: Db, keys: Keyring, phone: string, code: stri
       const [u] = await tx.insert(users).values({ displayName: people[0]!.name ?? `业主 ${people[0]!.ref}`, phoneHash }).returning({ id: users.id });
       userId = u!.id;
     }
-    const unbound = people.filter((p) => !p.userId).map((p) => p.id);
-    if (unbound.length) await tx.update(persons).set({ userId }).where(inArray(persons.id, unbound));
-    for (const estateId of new Set(people.map((p) => p.estateId))) await grant(tx as unknown as Db, userId, estateId, 'owner');
+    // The owner's own phone code binds every register person with this number to this account —
+    // also one bound to another account (a re-binding, revoking that account's credentials),
+    // except while their household has voted in a running vote.
+    for (const p of people) await bindPerson(tx as unknown as Db, keys, { personId: p.id, userId, via: 'phone', now });
     return { failed: false as const, userId };
   }).then((r) => {
     // The attempt counter must survive a wrong code, so the rejection is thrown after commit.
@@ -230,11 +321,11 @@ export async function bindByCertificate(
     const candidates = rows.length === 1 && !name ? rows : rows.filter((r) => name && r.name === name);
     const person = candidates[0];
     if (!person || candidates.length !== 1) throw bindRefused();
-    if (person.boundTo && person.boundTo !== userId) {
-      throw new AppError('CONFLICT', 'this owner is already bound to another account; ask the organizer', undefined, '该业主已绑定其他账号，请联系业委会核实');
-    }
-    await tx.update(persons).set({ userId }).where(eq(persons.id, person.personId));
-    await grant(tx as unknown as Db, userId, input.estateId, 'owner');
+    // Bound to someone else: the same answer as a wrong number, so a guess learns nothing. The
+    // certificate number passed through the register import, so it never moves a binding; the
+    // owner's own phone code does.
+    if (person.boundTo && person.boundTo !== userId) throw bindRefused();
+    await bindPerson(tx as unknown as Db, keys, { personId: person.personId, userId, via: 'certificate', now: new Date() });
     return { personRef: person.ref };
   });
 }

@@ -11,6 +11,7 @@ import { checkpointAt, consistency, inclusionReceipt, latestCheckpoint, signChec
 import { buildExport } from './export.ts';
 import { allVerifierKeys, logSigner, registerLogKey } from './keys.ts';
 import { entryByTracker, trackerOf } from './receipts.ts';
+import { credentialsOf } from '../credentials/service.ts';
 
 const Any = z.any();
 const anyRole = [access(Access.estate('any'))] as [ReturnType<typeof access>];
@@ -155,8 +156,12 @@ export function registerLedgerRoutes(app: App) {
       const { estateId, voteId } = c.req.valid('param');
       const { deps } = c.var;
       const vote = await voteRow(deps.db, estateId, voteId);
-      // Openings reveal choices: never while the vote is still open.
+      // Openings reveal choices: never while the vote is still open, and only to the auditors the
+      // notice named on the log (an auditor appointed later cannot learn how households voted).
       if (!vote.closedAt) throw new AppError('CONFLICT', 'openings are released after the vote closes', undefined, '投票结束后才提供开封数据');
+      if (!(await credentialsOf(deps.db, voteId, principal(c).userId)).some((cr) => cr.kind === 'auditor' && cr.atNotice)) {
+        throw new AppError('FORBIDDEN', 'only the auditors named at the notice of this vote receive its openings', undefined, '只有公告时登记的本次表决监票人才能取得开封数据');
+      }
       await signCheckpoint(deps.db, logSigner(deps.keys, deps.env.publicUrl), voteId, deps.now?.() ?? new Date());
       const files = await buildExport(deps.db, estateId, voteId, { openings: true });
       deps.logger.info({ requestId: c.var.requestId, voteId, userId: principal(c).userId }, 'auditor export with openings');
@@ -168,7 +173,7 @@ export function registerLedgerRoutes(app: App) {
     createRoute({
       method: 'get',
       path: '/api/estates/{estateId}/votes/{voteId}/my-receipts',
-      summary: 'My ballots in this vote with their trackers, openings (sealed mode) and, once checkpointed, proofs',
+      summary: 'My ballots in this vote with their trackers and, once checkpointed, proofs (a sealed choice is given only once, in the answer to the cast)',
       security: bearer,
       middleware: anyRole,
       request: { params: VoteParams },
@@ -181,7 +186,7 @@ export function registerLedgerRoutes(app: App) {
       const mine = (await partiesOfUser(deps.db, estateId, voteId, principal(c).userId)).map((p) => p.id);
       if (!mine.length) return c.json({ receipts: [] }, 200);
       const rows = await deps.db
-        .select({ seq: ballots.seq, status: ballots.status, choice: ballots.choice, salt: ballots.salt, matter: voteMatters.key, at: ballots.createdAt })
+        .select({ seq: ballots.seq, status: ballots.status, matter: voteMatters.key, at: ballots.createdAt })
         .from(ballots)
         .innerJoin(voteMatters, eq(voteMatters.id, ballots.matterId))
         .where(and(eq(ballots.voteId, voteId), inArray(ballots.party, mine)))
@@ -197,7 +202,9 @@ export function registerLedgerRoutes(app: App) {
           status: r.status,
           at: r.at.toISOString(),
           tracker: trackerOf(entry!.leaf),
-          opening: r.salt ? { choice: r.choice, salt: r.salt } : null,
+          // Sealed stays sealed: whoever holds a credential for the household now (a reissued
+          // letter, a new account) never learns how it voted. The device that cast keeps its opening.
+          opening: null,
           proof: covered ? (await inclusionReceipt(deps.db, voteId, r.seq)).proof : null,
         });
       }

@@ -13,6 +13,7 @@ export const EstateRulesSchema = z
     countKinds: z.array(z.enum(PART_KINDS)).min(1),
     merge: z.enum(['identical_owner_set', 'shared_person']),
     proxies: z.object({ allowed: z.boolean(), cap: z.number().int().min(1).max(50) }),
+    proxyOverride: z.enum(['owner_wins', 'first_valid']),
     nonVoters: z.enum(['strict', 'deemed_majority']),
     spoilt: z.enum(['participates', 'excluded']),
     revision: z.enum(['final', 'last_counts']),

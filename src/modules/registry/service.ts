@@ -51,7 +51,8 @@ export async function createEstate(db: Db, input: CreateEstateInput) {
 export async function getEstate(db: Db, estateId: string) {
   const [estate] = await db.select().from(estates).where(eq(estates.id, estateId));
   if (!estate) throw notFound('estate');
-  return { ...estate, rules: estate.rules as EstateRules };
+  // Settings added later take their default in estates stored before them.
+  return { ...estate, rules: mergeRules(DEFAULT_RULES, estate.rules as EstateRulesPatch) };
 }
 
 export async function listEstates(db: Db, onlyIds: string[] | null) {

@@ -12,6 +12,7 @@ import { newLetterCode, normalizeInviteCode } from '../auth/codes.ts';
 import { appendEntries, lockLog } from '../ledger/append.ts';
 import { trackerOf } from '../ledger/receipts.ts';
 import { costSharesOfVote, type CostPlan } from './costs.ts';
+import { appendCredentials, letterRedeemed, partyCredentialsOfVote, votedParties } from '../credentials/service.ts';
 import { beijingDate, mattersOf, voteRow } from './service.ts';
 import { loadSnapshot, type RosterParty } from './snapshot.ts';
 
@@ -74,6 +75,7 @@ async function letterVote(db: Db, vote: Awaited<ReturnType<typeof voteRow>>) {
  */
 export async function issueLetters(
   db: Db,
+  keys: Keyring,
   input: { estateId: string; voteId: string; userId: string; publicUrl: string; reissue: boolean; parts?: string[]; now: Date },
 ) {
   const vote = await voteRow(db, input.estateId, input.voteId);
@@ -102,16 +104,38 @@ export async function issueLetters(
     const has = new Set(active.map((a) => a.party));
     const todo = input.reissue ? targets : targets.filter((p) => !has.has(p.id));
     if (input.reissue && todo.length) {
+      // A new code for a household that has voted could only be used to read or replace its
+      // ballot (rules.md §7): never.
+      const voted = await votedParties(t, vote.id, todo.filter((p) => has.has(p.id)).map((p) => p.id));
+      if (voted.size) {
+        const houses = todo.filter((p) => voted.has(p.id)).flatMap((p) => p.parts.map((x) => x.partId));
+        throw err('CONFLICT', `parts: ${houses.join(', ')} ${voted.size === 1 ? 'has' : 'have'} already voted; a ballot letter is never reissued after the household voted`, `${houses.join('、')} 已经投票，投票后不能再换发表决票`, 'parts');
+      }
       await t
         .update(ballotLetters)
         .set({ revokedAt: input.now })
         .where(and(eq(ballotLetters.voteId, vote.id), eq(ballotLetters.kind, 'letter'), isNull(ballotLetters.revokedAt), inArray(ballotLetters.party, todo.map((p) => p.id))));
     }
+    // The letter each new one replaces, to name it on the log (`revokes`).
+    const replaced = new Map((await partyCredentialsOfVote(t, vote.id, ['letter', 'letter_reissue'])).map((c) => [c.party!, c.seq]));
     const out: { party: RosterParty; code: string }[] = [];
+    const logVote = { id: vote.id, estateId: vote.estateId, logOrigin: vote.logOrigin!, createdBy: vote.createdBy, noticedBy: vote.noticedBy };
     for (let i = 0; i < todo.length; i += 500) {
       const batch = todo.slice(i, i + 500).map((party) => ({ party, code: newLetterCode() }));
-      await t.insert(ballotLetters).values(
-        batch.map((b) => ({ voteId: vote.id, party: b.party.id, kind: 'letter', codeHash: sha256Hex(normalizeInviteCode(b.code)), issuedBy: input.userId, issuedAt: input.now })),
+      const rows = await t
+        .insert(ballotLetters)
+        .values(batch.map((b) => ({ voteId: vote.id, party: b.party.id, kind: 'letter', codeHash: sha256Hex(normalizeInviteCode(b.code)), issuedBy: input.userId, issuedAt: input.now })))
+        .returning({ id: ballotLetters.id, party: ballotLetters.party });
+      await appendCredentials(
+        t,
+        keys,
+        logVote,
+        rows.map((r) => {
+          const old = replaced.get(r.party);
+          return { kind: old === undefined ? 'letter' : 'letter_reissue', party: r.party, letterId: r.id, issuerId: input.userId, issuedAt: input.now, revokes: old ?? null };
+        }),
+        input.now,
+        { alert: true },
       );
       out.push(...batch);
     }
@@ -170,6 +194,8 @@ export async function redeemLetter(db: Db, rawCode: string, now: Date): Promise<
       userId = u!.id;
     }
     await tx.update(ballotLetters).set({ userId, usedAt: letter.usedAt ?? now }).where(eq(ballotLetters.id, letter.id));
+    // First use: the credential on the log gets its holder, and the household is told.
+    if (!letter.userId) await letterRedeemed(tx as unknown as Db, letter.id, userId, now);
     return { userId, estateId: vote.estateId, voteId: letter.voteId, party: letter.party };
   });
 }
@@ -229,7 +255,19 @@ export async function recordProxy(
       .values({ voteId: vote.id, party: party.id, holderHash, holderRef: ref, authorizationSha256: scan, seq: entry!.seq, recordedBy: input.userId, createdAt: input.now })
       .returning({ id: proxies.id });
     const code = newLetterCode();
-    await t.insert(ballotLetters).values({ voteId: vote.id, party: party.id, kind: 'proxy', codeHash: sha256Hex(normalizeInviteCode(code)), proxyId: row!.id, issuedBy: input.userId, issuedAt: input.now });
+    const [letter] = await t
+      .insert(ballotLetters)
+      .values({ voteId: vote.id, party: party.id, kind: 'proxy', codeHash: sha256Hex(normalizeInviteCode(code)), proxyId: row!.id, issuedBy: input.userId, issuedAt: input.now })
+      .returning({ id: ballotLetters.id });
+    // The holder's code is a credential of the party, naming the authorization it rests on.
+    await appendCredentials(
+      t,
+      keys,
+      { id: vote.id, estateId: vote.estateId, logOrigin: vote.logOrigin!, createdBy: vote.createdBy, noticedBy: vote.noticedBy },
+      [{ kind: 'proxy', party: party.id, letterId: letter!.id, issuerId: input.userId, issuedAt: input.now, proxySeq: entry!.seq }],
+      input.now,
+      { alert: true },
+    );
     return { id: row!.id, party: party.id, partIds: party.parts.map((x) => x.partId), holder: ref, seq: entry!.seq, code, url: `${input.publicUrl.replace(/\/$/, '')}/l/${code}` };
   });
 }

@@ -46,7 +46,7 @@ export function registerQuorumRoutes(app: App) {
       const { estateId, voteId } = c.req.valid('param');
       const body = c.req.valid('json');
       const { deps } = c.var;
-      const out = await issueLetters(deps.db, { estateId, voteId, userId: principal(c).userId, publicUrl: deps.env.publicUrl, reissue: body.reissue, parts: body.parts, now: now(c) });
+      const out = await issueLetters(deps.db, deps.keys, { estateId, voteId, userId: principal(c).userId, publicUrl: deps.env.publicUrl, reissue: body.reissue, parts: body.parts, now: now(c) });
       deps.logger.info({ requestId: c.var.requestId, voteId, letters: out.letters.length }, 'ballot letters issued');
       return c.json(out, 201);
     },

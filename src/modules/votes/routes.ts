@@ -37,6 +37,7 @@ import { extensionsOf } from './letters.ts';
 import { signCheckpoint } from '../ledger/checkpoints.ts';
 import { logSigner } from '../ledger/keys.ts';
 import { promiseReceipt, trackerOf } from '../ledger/receipts.ts';
+import { myHousehold } from '../credentials/oversight.ts';
 
 const now = (c: Context<AppEnv>) => c.var.deps.now?.() ?? new Date();
 const organizer = [access(Access.estate(['organizer']))] as [ReturnType<typeof access>];
@@ -54,15 +55,9 @@ async function voteView(c: Context<AppEnv>, estateId: string, voteId: string) {
   const matters = await mattersOf(db, voteId);
   const snap = await loadSnapshot(db, voteId);
   const me = principal(c);
-  const myParties = await partiesOfUser(db, estateId, voteId, me.userId);
-  const myBallots = myParties.length
-    ? await db
-        .select({ matterId: ballots.matterId, seq: ballots.seq, status: ballots.status, party: ballots.party, at: ballots.createdAt })
-        .from(ballots)
-        .where(and(eq(ballots.voteId, voteId)))
-        .orderBy(asc(ballots.seq))
-    : [];
+  const [myParties, household] = await Promise.all([partiesOfUser(db, estateId, voteId, me.userId), myHousehold(db, estateId, voteId, me.userId)]);
   const mineSet = new Set(myParties.map((p) => p.id));
+  const keyOf = new Map(matters.map((m) => [m.id, m.key]));
   const p = phase(vote, now(c));
   return {
     id: vote.id,
@@ -96,9 +91,11 @@ async function voteView(c: Context<AppEnv>, estateId: string, voteId: string) {
     })),
     me: {
       parties: myParties.map((x) => ({ id: x.id, parts: x.parts.map((y) => y.partId), area: formatAreaCents(x.areaCents), via: x.via })),
-      ballots: myBallots
-        .filter((b) => mineSet.has(b.party))
-        .map((b) => ({ matter: matters.find((m) => m.id === b.matterId)?.key, seq: b.seq, status: b.status, at: b.at.toISOString() })),
+      ballots: household
+        .filter((h) => mineSet.has(h.party))
+        .flatMap((h) => h.ballots.map((b) => ({ matter: keyOf.get(b.matterId), seq: b.seq, status: b.status, at: b.at }))),
+      // Every ballot cast for my households (by anyone), channel and time: "your household voted on … via …".
+      household: household.map((h) => ({ ...h, ballots: h.ballots.map(({ matterId, ...b }) => ({ ...b, matter: keyOf.get(matterId) ?? '' })) })),
     },
   };
 }
@@ -200,7 +197,7 @@ export function registerVoteRoutes(app: App) {
         throw new AppError('VALIDATION_FAILED', 'noticeDate: a notice cannot be dated in the future', [{ field: 'noticeDate', message: 'in the future' }], '公告日期不能晚于今天');
       }
       const signer = logSigner(deps.keys, deps.env.publicUrl);
-      const out = await publishNotice(deps.db, { publicUrl: deps.env.publicUrl, vkey: signer.vkey }, estateId, voteId, noticeDate, at);
+      const out = await publishNotice(deps.db, { publicUrl: deps.env.publicUrl, vkey: signer.vkey, keys: deps.keys, userId: principal(c).userId }, estateId, voteId, noticeDate, at);
       // The log is checkpointed at open (its setup entry), while voting, and at close.
       await signCheckpoint(deps.db, signer, voteId, at);
       deps.events?.voteChanged(estateId, voteId);
@@ -269,8 +266,9 @@ export function registerVoteRoutes(app: App) {
       const at = now(c).toISOString();
       const receipts = await Promise.all(
         out.outcomes.map(async (o) => {
-          const tracker = trackerOf(o.leaf);
-          const promise = await promiseReceipt(deps.keys, { log: out.log, seq: o.seq, leaf: o.leaf, tracker, at });
+          // Accepted ballots are always on the log (only refusals can be kept off it).
+          const tracker = trackerOf(o.leaf!);
+          const promise = await promiseReceipt(deps.keys, { log: out.log, seq: o.seq!, leaf: o.leaf!, tracker, at });
           return { ...o, tracker, receipt: promise, ...(o.opening ? { opening: o.opening } : {}) };
         }),
       );
@@ -307,7 +305,7 @@ export function registerVoteRoutes(app: App) {
       const { estateId, voteId } = c.req.valid('param');
       const { deps } = c.var;
       const body = c.req.valid('json');
-      const out = await enterPaperBallot(deps.db, { estateId, voteId, clerkId: principal(c).userId, partId: body.partId, choices: body.choices, scanSha256: body.scanSha256, receivedAt: new Date(body.receivedAt), proxy: body.proxy ?? false, now: now(c) });
+      const out = await enterPaperBallot(deps.db, deps.keys, { estateId, voteId, clerkId: principal(c).userId, partId: body.partId, choices: body.choices, scanSha256: body.scanSha256, receivedAt: new Date(body.receivedAt), proxy: body.proxy ?? false, now: now(c) });
       if (out.status === 'awaiting_second_entry') return c.json(out, 202);
       if (out.status === 'mismatch') {
         throw new AppError('CONFLICT', 'the two clerks’ entries differ: flagged for review, nothing counted; two clerks must enter this letter again', [{ field: 'entry', message: 'mismatch' }], '两位录入员的录入结果不一致，已标记待核查，未计入。请重新由两人录入');

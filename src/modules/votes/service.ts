@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
-import { ballotLetters, ballots, buildings, electorateSnapshots, entrances, paperEntries, persons, proxies, serviceRecords, ownerships, parts, voteMatters, voteOptions, votes } from '../../../db/schema/index.ts';
+import { ballots, buildings, electorateSnapshots, entrances, ownerAlerts, paperEntries, proxies, quietRejections, serviceRecords, voteMatters, voteOptions, votes } from '../../../db/schema/index.ts';
 import type { Db } from '../../db.ts';
 import { canonicalize, type Json } from '../../domain/ledger/jcs.ts';
 import { logOrigin } from '../../domain/ledger/entry.ts';
@@ -17,6 +17,9 @@ import { getEstate, loadElectorateParts } from '../registry/service.ts';
 import type { CreateVote, Matter } from './schemas.ts';
 import { freezeRoster, loadSnapshot, rosterLines, type RosterParty } from './snapshot.ts';
 import { costSharingFor, type CostPlan } from './costs.ts';
+import type { Keyring } from '../../keys.ts';
+import { credentialsOf, listCredentialsAtNotice, partyCredentials } from '../credentials/service.ts';
+import { staffRef } from '../credentials/refs.ts';
 
 /** Code version recorded in the `tally` entry, so a recount can name what produced the result. */
 export const ENGINE_VERSION = 'linli-tally/1';
@@ -194,7 +197,7 @@ export function tallyRulesFor(vote: { rules: unknown; scope: unknown }, matter: 
  * Publishes the notice (公告): fixes the matters, freezes and publishes the electorate, and opens the
  * vote's log with its `setup` entry. Refuses an opening earlier than the notice period allows (T12).
  */
-export async function publishNotice(db: Db, log: { publicUrl: string; vkey: string }, estateId: string, voteId: string, noticeDate: string, now: Date) {
+export async function publishNotice(db: Db, log: { publicUrl: string; vkey: string; keys: Keyring; userId: string | null }, estateId: string, voteId: string, noticeDate: string, now: Date) {
   return db.transaction(async (tx) => {
     const [vote] = await tx.select().from(votes).where(and(eq(votes.id, voteId), eq(votes.estateId, estateId))).for('update');
     if (!vote) throw notFound('vote');
@@ -239,6 +242,8 @@ export async function publishNotice(db: Db, log: { publicUrl: string; vkey: stri
       })),
       electorate: { parties: roster.length, area_cents: totalArea, merge: rules.merge, roster_sha256: rosterSha256 },
       vkey: log.vkey,
+      // Ballots name the credential they were cast with (docs/ledger.md §4.5): V12 requires it.
+      credentials: true,
       // Building votes only (absent otherwise, so earlier logs keep their exact manifests).
       ...(occupiedOf(vote).length ? { occupied_parts: occupiedOf(vote) } : {}),
       ...(vote.costPlan ? { cost_plan: costPlanJson(vote.costPlan as CostPlan) } : {}),
@@ -246,8 +251,10 @@ export async function publishNotice(db: Db, log: { publicUrl: string; vkey: stri
     const vRow = { id: voteId, logOrigin: origin };
     await lockLog(tx as unknown as Db, voteId);
     await appendEntries(tx as unknown as Db, vRow, [{ type: 'setup', body: { manifest_sha256: toBase64(sha256Bytes(manifest)) } }], now);
-    await tx.update(votes).set({ status: 'noticed', noticeDate, noticedAt: now, logOrigin: origin, manifest }).where(eq(votes.id, voteId));
-    return { noticeDate, earliestOpening: earliestOpening(noticeDate, rules.noticeDays), parties: roster.length, areaCents: totalArea };
+    await tx.update(votes).set({ status: 'noticed', noticeDate, noticedAt: now, noticedBy: log.userId, logOrigin: origin, manifest }).where(eq(votes.id, voteId));
+    // Who can already cast (bound owners, pending invites) and who enters and audits, right after setup.
+    const credentials = await listCredentialsAtNotice(tx as unknown as Db, log.keys, { id: voteId, estateId, logOrigin: origin, createdBy: vote.createdBy, noticedBy: log.userId }, now);
+    return { credentials, noticeDate, earliestOpening: earliestOpening(noticeDate, rules.noticeDays), parties: roster.length, areaCents: totalArea };
   });
 }
 
@@ -269,36 +276,33 @@ export function phase(vote: { status: string; opensAt: Date; closesAt: Date }, n
  * A party the user may vote for: as its owner (register persons bound to the user), with the
  * party's ballot letter code, or as its registered proxy holder (ballots then carry channel `proxy`).
  */
-export type MyParty = RosterParty & { via: 'owner' | 'letter' | 'proxy'; proxySeq?: number };
+export type MyParty = RosterParty & { via: 'owner' | 'letter' | 'proxy'; proxySeq?: number; credential: number };
 
-/** The parties of the frozen roster the user may vote for (owner first, then letters, then proxies). */
+const VIA: Record<string, MyParty['via']> = { invite: 'owner', phone_binding: 'owner', certificate_binding: 'owner', letter: 'letter', letter_reissue: 'letter', proxy: 'proxy' };
+const VIA_ORDER: MyParty['via'][] = ['owner', 'letter', 'proxy'];
+
+/**
+ * The parties of the frozen roster the user may vote for: exactly those for which the user holds
+ * a live credential on the vote's log (rules.md §7) — as an owner bound to the party, with its
+ * ballot letter, or as its registered proxy holder (ballots then carry channel `proxy`). Owner
+ * credentials first, then letters, then proxies; each party once, with the credential it uses.
+ */
 export async function partiesOfUser(db: Db, estateId: string, voteId: string, userId: string): Promise<MyParty[]> {
   const snap = await loadSnapshot(db, voteId);
   if (!snap) return [];
-  const [mine, held] = await Promise.all([
-    db
-      .select({ code: parts.code })
-      .from(persons)
-      .innerJoin(ownerships, eq(ownerships.personId, persons.id))
-      .innerJoin(parts, eq(parts.id, ownerships.partId))
-      .where(and(eq(persons.userId, userId), eq(persons.estateId, estateId))),
-    db
-      .select({ party: ballotLetters.party, kind: ballotLetters.kind, seq: proxies.seq })
-      .from(ballotLetters)
-      .leftJoin(proxies, eq(proxies.id, ballotLetters.proxyId))
-      .where(and(eq(ballotLetters.voteId, voteId), eq(ballotLetters.userId, userId), isNull(ballotLetters.revokedAt))),
-  ]);
-  const ids = new Set<string>();
-  for (const { code } of mine) {
-    const party = snap.electorate.byPart.get(code);
-    if (party) ids.add(party.ref);
-  }
-  const out: MyParty[] = snap.roster.filter((p) => ids.has(p.id)).map((p) => ({ ...p, via: 'owner' as const }));
-  for (const h of held) {
-    if (out.some((p) => p.id === h.party)) continue;
-    const p = snap.roster.find((r) => r.id === h.party);
+  const creds = (await credentialsOf(db, voteId, userId)).filter((c) => c.party && VIA[c.kind]);
+  creds.sort((a, b) => VIA_ORDER.indexOf(VIA[a.kind]!) - VIA_ORDER.indexOf(VIA[b.kind]!) || a.seq - b.seq);
+  const out: MyParty[] = [];
+  for (const c of creds) {
+    if (out.some((p) => p.id === c.party)) continue;
+    const p = snap.roster.find((r) => r.id === c.party);
     if (!p) continue;
-    out.push(h.kind === 'proxy' && h.seq !== null ? { ...p, via: 'proxy', proxySeq: h.seq } : { ...p, via: 'letter' });
+    const via = VIA[c.kind]!;
+    if (via === 'proxy') {
+      const seq = await proxySeqOf(db, voteId, p.id);
+      if (seq === null) continue;
+      out.push({ ...p, via, proxySeq: seq, credential: c.seq });
+    } else out.push({ ...p, via, credential: c.seq });
   }
   return out;
 }
@@ -306,8 +310,9 @@ export async function partiesOfUser(db: Db, estateId: string, voteId: string, us
 export interface BallotOutcome {
   matter: string;
   status: 'accepted' | 'rejected';
-  seq: number;
-  leaf: string;
+  /** Null for a refusal kept off the public log (a household refused too often, see boxBatch). */
+  seq: number | null;
+  leaf: string | null;
   reason?: string;
   /** Sealed mode: what opens the commitment; given to the owner only, for their receipt. */
   opening?: { choice: string; salt: string };
@@ -352,7 +357,7 @@ export async function castBallot(
     channel: byProxy ? 'proxy' : 'online',
     paper: false,
     nonce: input.nonce,
-    authority: byProxy ? { token: input.tokenId, proxy: party.proxySeq! } : { token: input.tokenId },
+    authority: byProxy ? { token: input.tokenId, proxy: party.proxySeq!, credential: party.credential } : { token: input.tokenId, credential: party.credential },
     choices: input.choices,
     userId: input.userId,
     now: input.now,
@@ -391,50 +396,66 @@ async function boxBallots(t: Db, vote: VoteRow, party: RosterParty, byKey: Map<s
 export async function boxBatch(t: Db, vote: VoteRow, jobs: BoxJob[]): Promise<BoxResult[]> {
   const rules = vote.rules as EstateRules;
   const sealed = rules.secrecy === 'sealed';
+  // rules.md §7: the owner's own ballot revokes their proxy — it replaces a ballot the holder
+  // cast (even under `final`), and the holder cannot vote after the owner.
+  const ownerWins = proxyOverrideOf(rules) === 'owner_wins';
   // Re-read under the lock: a close that committed first wins the race.
   const [fresh] = await t.select({ closedAt: votes.closedAt, status: votes.status }).from(votes).where(eq(votes.id, vote.id));
   if (fresh!.closedAt || fresh!.status !== 'noticed') return jobs.map(() => ({ closed: true as const }));
   const partyIds = [...new Set(jobs.map((j) => j.party.id))];
   const [priorRows, replayedRows, last] = await Promise.all([
     t
-      .select({ id: ballots.id, matterId: ballots.matterId, seq: ballots.seq, party: ballots.party })
+      .select({ id: ballots.id, matterId: ballots.matterId, seq: ballots.seq, party: ballots.party, channel: ballots.channel })
       .from(ballots)
       .where(and(eq(ballots.voteId, vote.id), inArray(ballots.party, partyIds), eq(ballots.status, 'accepted'))),
     // A replayed submission (the same nonce again, e.g. a captured request re-sent) never counts.
     t.select({ nonce: ballots.nonce }).from(ballots).where(and(eq(ballots.voteId, vote.id), inArray(ballots.nonce, [...new Set(jobs.map((j) => j.input.nonce))]))),
     lastEntry(t, vote.id),
   ]);
-  type Prior = { matterId: string; seq: number; id?: string; row?: BallotRow };
+  type Prior = { matterId: string; seq: number; channel: string; id?: string; row?: BallotRow };
   type BallotRow = typeof ballots.$inferInsert;
   const priorOf = new Map<string, Prior[]>();
-  for (const r of priorRows) priorOf.set(r.party, [...(priorOf.get(r.party) ?? []), { matterId: r.matterId, seq: r.seq, id: r.id }]);
+  for (const r of priorRows) priorOf.set(r.party, [...(priorOf.get(r.party) ?? []), { matterId: r.matterId, seq: r.seq, channel: r.channel, id: r.id }]);
   const usedNonces = new Set(replayedRows.map((r) => r.nonce));
+  // Refused submissions per party already on the log, read only when one is refused (rare).
+  const refusedOnLog = new Map<string, number>();
   const items: { type: 'ballot' | 'paper_ballot' | 'ballot_rejected' | 'ballot_superseded'; body: Record<string, Json>; now: Date }[] = [];
   const rows: BallotRow[] = [];
+  const quiet: (typeof quietRejections.$inferInsert)[] = [];
   const supersedeIds: string[] = [];
-  const perJob: { outcomeRows: { row: BallotRow; item: number; matterKey: string; salt: string | null }[]; accepted: boolean }[] = [];
+  const perJob: { outcomeRows: { row: BallotRow; item: number | null; matterKey: string; salt: string | null }[]; accepted: boolean }[] = [];
   let nextSeq = last ? last.seq + 1 : 0;
   for (const job of jobs) {
     const { party, byKey, input } = job;
     const prior = priorOf.get(party.id) ?? [];
     const replayed = usedNonces.has(input.nonce);
+    const ownerVoted = prior.some((b) => b.channel !== 'proxy');
     const plan = input.choices.map((c) => {
       const m = byKey.get(c.matter)!;
       const already = prior.find((b) => b.matterId === m.id);
+      const ownerReplaces = ownerWins && !!already && already.channel === 'proxy' && input.channel !== 'proxy';
       const reason = replayed
         ? 'replayed submission'
         : !checkChoice(c.choice, tallyRulesFor(vote, m))
           ? 'choice not allowed'
-          : already && rules.revision === 'final'
-            ? 'party already voted'
-            : null;
-      return { c, m, already, reason };
+          : ownerWins && input.channel === 'proxy' && ownerVoted
+            ? OWNER_ALREADY_VOTED
+            : already && rules.revision === 'final' && !ownerReplaces
+              ? 'party already voted'
+              : null;
+      return { c, m, already, ownerReplaces, reason };
     });
     usedNonces.add(input.nonce);
     const rejectAll = plan.some((x) => x.reason);
     const weights = { area_cents: party.areaCents, heads: 1 };
     const ballotType = input.paper ? 'paper_ballot' : 'ballot';
     const mine: (typeof perJob)[number] = { outcomeRows: [], accepted: !rejectAll };
+    let logged = true;
+    if (rejectAll) {
+      if (!refusedOnLog.has(party.id)) refusedOnLog.set(party.id, await refusedSubmissions(t, vote.id, party.id));
+      logged = refusedOnLog.get(party.id)! < LOGGED_REFUSALS_PER_PARTY;
+      refusedOnLog.set(party.id, refusedOnLog.get(party.id)! + 1);
+    }
     for (const x of plan) {
       const base: Record<string, Json> = { matter: x.m.key, party: party.id, weights, channel: input.channel, nonce: input.nonce, ...input.authority };
       const row = (status: 'accepted' | 'rejected', reason: string | null, salt: string | null): BallotRow => ({
@@ -454,6 +475,12 @@ export async function boxBatch(t: Db, vote: VoteRow, jobs: BoxJob[]): Promise<Bo
       });
       if (rejectAll) {
         const reason = x.reason ?? 'submission contained a ballot that was not allowed';
+        if (!logged) {
+          // Beyond the first few refusals of one household the log is not flooded: kept here.
+          quiet.push({ voteId: vote.id, party: party.id, matter: x.m.key, channel: input.channel, reason, nonce: input.nonce, userId: input.userId, createdAt: input.now });
+          mine.outcomeRows.push({ row: row('rejected', reason, null), item: null, matterKey: x.m.key, salt: null });
+          continue;
+        }
         const r = row('rejected', reason, null);
         mine.outcomeRows.push({ row: r, item: items.length, matterKey: x.m.key, salt: null });
         rows.push(r);
@@ -462,8 +489,9 @@ export async function boxBatch(t: Db, vote: VoteRow, jobs: BoxJob[]): Promise<Bo
         continue;
       }
       if (x.already) {
-        // last_counts: the earlier ballot stays in the log; a marker says it no longer counts.
-        items.push({ type: 'ballot_superseded', body: { matter: x.m.key, party: party.id, superseded_seq: x.already.seq }, now: input.now });
+        // The earlier ballot stays in the log; a marker says it no longer counts (last_counts, or
+        // the owner's own ballot replacing their proxy holder's).
+        items.push({ type: 'ballot_superseded', body: { matter: x.m.key, party: party.id, superseded_seq: x.already.seq, ...(x.ownerReplaces ? { reason: OWNER_VOTED } : {}) }, now: input.now });
         nextSeq++;
         if (x.already.row) x.already.row.status = 'superseded';
         else supersedeIds.push(x.already.id!);
@@ -475,7 +503,7 @@ export async function boxBatch(t: Db, vote: VoteRow, jobs: BoxJob[]): Promise<Bo
       rows.push(r);
       items.push({ type: ballotType, body: sealed ? { ...base, commit: commitment(vote.logOrigin!, x.m.key, party.id, x.c.choice, salt!) } : { ...base, choice: x.c.choice }, now: input.now });
       nextSeq++;
-      prior.push({ matterId: x.m.id, seq: r.seq, row: r });
+      prior.push({ matterId: x.m.id, seq: r.seq, channel: input.channel, row: r });
     }
     priorOf.set(party.id, prior);
     perJob.push(mine);
@@ -484,18 +512,46 @@ export async function boxBatch(t: Db, vote: VoteRow, jobs: BoxJob[]): Promise<Bo
   // Earlier ballots leave the "accepted" state before their replacements arrive (one accepted per party and matter).
   if (supersedeIds.length) await t.update(ballots).set({ status: 'superseded' }).where(inArray(ballots.id, supersedeIds));
   for (let i = 0; i < rows.length; i += 1000) await t.insert(ballots).values(rows.slice(i, i + 1000));
+  if (quiet.length) await t.insert(quietRejections).values(quiet);
+  // The household is told of every ballot cast for it (rules.md §7), after commit, from this outbox.
+  const alerts = jobs.flatMap((j, i) =>
+    perJob[i]!.accepted ? [{ voteId: vote.id, party: j.party.id, event: 'ballot_cast', detail: j.input.channel, seq: appended[perJob[i]!.outcomeRows[0]!.item!]!.seq, createdAt: j.input.now }] : [],
+  );
+  if (alerts.length) await t.insert(ownerAlerts).values(alerts);
   return perJob.map((j) => ({
     closed: false as const,
     accepted: j.accepted,
     outcomes: j.outcomeRows.map(({ row, item, matterKey, salt }) => ({
       matter: matterKey,
       status: row.status as 'accepted' | 'rejected',
-      seq: appended[item]!.seq,
-      leaf: appended[item]!.leaf,
+      seq: item === null ? null : appended[item]!.seq,
+      leaf: item === null ? null : appended[item]!.leaf,
       ...(row.reason ? { reason: row.reason } : {}),
       ...(salt ? { opening: { choice: row.choice, salt } } : {}),
     })),
   }));
+}
+
+/** Box reason: a proxy holder's ballot after the owner's own (their proxy ended). */
+export const OWNER_ALREADY_VOTED = 'owner already voted';
+/** `ballot_superseded` reason when the owner's own ballot replaces their proxy holder's. */
+export const OWNER_VOTED = 'the owner voted';
+/** Refused submissions of one household that go on the public log; later ones are kept server-side. */
+export const LOGGED_REFUSALS_PER_PARTY = 3;
+
+/** The vote's rule for an owner voting after their proxy holder (议事规则 `proxyOverride`). */
+export function proxyOverrideOf(rules: Partial<EstateRules>): EstateRules['proxyOverride'] {
+  // Votes noticed before the setting existed keep the rule they were noticed under.
+  return rules.proxyOverride ?? 'first_valid';
+}
+
+/** Refused submissions (distinct nonces) of a party already on the log. */
+async function refusedSubmissions(t: Db, voteId: string, party: string): Promise<number> {
+  const [row] = await t
+    .select({ n: sql<number>`count(distinct ${ballots.nonce})::int` })
+    .from(ballots)
+    .where(and(eq(ballots.voteId, voteId), eq(ballots.party, party), eq(ballots.status, 'rejected')));
+  return Number(row?.n ?? 0);
 }
 
 /** The time a letter was received, to the minute (what a receipt stamp or a log book records). */
@@ -524,10 +580,15 @@ async function proxySeqOf(db: Db, voteId: string, party: string): Promise<number
  */
 export async function enterPaperBallot(
   db: Db,
+  keys: Keyring,
   input: { estateId: string; voteId: string; clerkId: string; partId: string; choices: { matter: string; choice: string }[]; scanSha256: string; receivedAt: Date; proxy?: boolean; now: Date },
 ) {
   const vote = await voteRow(db, input.estateId, input.voteId);
   if (phase(vote, input.now) !== 'open') throw voteError('CONFLICT', 'paper ballots are entered while voting is open', '只能在投票期间录入纸质选票');
+  // Only the clerks appointed for this vote (on its log) enter its paper ballots (rules.md §7).
+  if (!(await clerkCredentialOf(db, vote.id, input.clerkId))) {
+    throw voteError('FORBIDDEN', 'you are not a clerk of this vote: its clerks are listed on its log at the notice, or appointed later by an organizer', '您不是本次表决的录入员（录入员在公告时登记，或由组织者另行委任）');
+  }
   if (input.receivedAt > input.now || input.receivedAt < vote.opensAt) {
     throw voteError('VALIDATION_FAILED', 'receivedAt: must be within the voting window and not in the future', '收到时间须在投票期内且不晚于现在', 'receivedAt');
   }
@@ -544,6 +605,11 @@ export async function enterPaperBallot(
   }
   if (input.proxy && (await proxySeqOf(db, vote.id, party.id)) === null) {
     throw voteError('VALIDATION_FAILED', `proxy: no written proxy is on record for ${input.partId}; record the authorization first`, '该户没有登记委托书，请先登记委托', 'proxy');
+  }
+  // A paper ballot is the household's printed ballot letter (or its proxy's): it needs one on the log.
+  const voucher = (await partyCredentials(db, vote.id, party.id, input.proxy ? ['proxy'] : ['letter', 'letter_reissue'])).at(-1);
+  if (!voucher) {
+    throw voteError('CONFLICT', `partId: no ballot letter has been issued for ${input.partId}; a paper ballot must be the household's printed letter`, '该户尚未签发表决票，纸质选票须使用签发的表决票', 'partId');
   }
   return db.transaction(async (tx) => {
     const t = tx as unknown as Db;
@@ -566,12 +632,21 @@ export async function enterPaperBallot(
     await t.insert(paperEntries).values({ voteId: vote.id, party: party.id, partId: input.partId, choices: input.choices, scanSha256: input.scanSha256.toLowerCase(), receivedAt: input.receivedAt, clerkId: input.clerkId, proxy: input.proxy ?? false, status: agree ? 'matched' : 'mismatch', pairId, createdAt: input.now });
     if (!agree) return { status: 'mismatch' as const, pairId };
     const proxySeq = input.proxy ? await proxySeqOf(t, vote.id, party.id) : null;
+    const [firstClerk, secondClerk] = await Promise.all([clerkCredentialOf(t, vote.id, other.clerkId), clerkCredentialOf(t, vote.id, input.clerkId)]);
+    if (!firstClerk || !secondClerk) {
+      throw voteError('CONFLICT', 'the first entry was made by a clerk who is no longer a clerk of this vote; two current clerks must enter this letter', '首次录入的录入员已不再担任本次表决的录入员，请由两位现任录入员重新录入');
+    }
+    // Two clerks appointed by one person during the window are not two independent people: flagged.
+    const sameIssuer = firstClerk.issuer === secondClerk.issuer && firstClerk.issuedAt >= vote.opensAt && secondClerk.issuedAt >= vote.opensAt;
+    if (sameIssuer) await t.update(paperEntries).set({ flag: SAME_ISSUER_FLAG }).where(eq(paperEntries.pairId, pairId));
     const boxed = await boxBallots(t, vote, party, byKey, {
       channel: input.proxy ? 'proxy' : 'paper',
       paper: true,
       nonce: pairId,
       authority: {
-        clerks: [other.clerkId, input.clerkId],
+        credential: voucher.seq,
+        clerks: [staffRef(keys, vote.estateId, other.clerkId), staffRef(keys, vote.estateId, input.clerkId)],
+        clerk_credentials: [firstClerk.seq, secondClerk.seq],
         scan_sha256: input.scanSha256.toLowerCase(),
         received_at: receivedMinute(input.receivedAt).toISOString(),
         ...(proxySeq !== null ? { proxy: proxySeq } : {}),
@@ -581,14 +656,22 @@ export async function enterPaperBallot(
       now: input.now,
     });
     if (boxed.closed) throw voteError('CONFLICT', 'voting is closed', '投票已经结束');
-    return { status: boxed.accepted ? ('recorded' as const) : ('rejected' as const), pairId, party: party.id, ballots: boxed.outcomes };
+    return { status: boxed.accepted ? ('recorded' as const) : ('rejected' as const), pairId, party: party.id, ballots: boxed.outcomes, flagged: sameIssuer };
   });
+}
+
+/** Flag of a paper pair whose two clerks one person appointed during the window (for the auditors). */
+export const SAME_ISSUER_FLAG = 'clerks appointed by one issuer during the window';
+
+/** The clerk's live `clerk` credential in a vote, if any. */
+async function clerkCredentialOf(db: Db, voteId: string, userId: string) {
+  return (await credentialsOf(db, voteId, userId)).find((c) => c.kind === 'clerk');
 }
 
 /** Paper entries of a vote for the clerks' screen: waiting for a second entry, and flagged mismatches. */
 export async function paperQueue(db: Db, voteId: string) {
   const rows = await db.select().from(paperEntries).where(eq(paperEntries.voteId, voteId)).orderBy(asc(paperEntries.createdAt));
-  return rows.map((r) => ({ id: r.id, partId: r.partId, party: r.party, status: r.status, pairId: r.pairId, clerkId: r.clerkId, receivedAt: r.receivedAt.toISOString(), at: r.createdAt.toISOString() }));
+  return rows.map((r) => ({ id: r.id, partId: r.partId, party: r.party, status: r.status, pairId: r.pairId, clerkId: r.clerkId, flag: r.flag, receivedAt: r.receivedAt.toISOString(), at: r.createdAt.toISOString() }));
 }
 
 /** Live turnout per matter: parties and area taking part, overall and per building. Never yes/no. */
