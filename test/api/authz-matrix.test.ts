@@ -206,7 +206,8 @@ const ROUTES: Row[] = [
     path: '/api/estates/{estateId}/votes/{voteId}/paper',
     allowed: ['clerk', 'admin'],
     ok: 202,
-    note: 'clerks only (two-person entry); the organizer does not enter paper ballots',
+    status: { admin: 403 },
+    note: 'the clerks of this vote only (two-person entry; credentials on its log): an admin passes the rule but is no clerk of the vote; the organizer does not enter paper ballots',
     input: (_w, a) => ({ body: { partId: a === 'admin' ? 'U5' : 'U4', choices: [{ matter: 'm1', choice: 'yes' }], scanSha256: SCAN(idx(a)), receivedAt: '2026-04-09T10:00:00+08:00' } }),
   },
   { method: 'GET', path: '/api/estates/{estateId}/votes/{voteId}/paper', allowed: VOTE_STAFF, ok: 200 },
@@ -275,10 +276,42 @@ const ROUTES: Row[] = [
   { method: 'GET', path: '/api/ledger/keys', allowed: 'public', ok: 200 },
   { method: 'GET', path: '/api/estates/{estateId}/votes/{voteId}/ledger/checkpoint', allowed: MEMBERS, ok: 200 },
   { method: 'GET', path: '/api/estates/{estateId}/votes/{voteId}/ledger/proof', allowed: MEMBERS, ok: 200, input: () => ({ query: 'index=0' }) },
-  { method: 'GET', path: '/api/estates/{estateId}/votes/{voteId}/ledger/consistency', allowed: MEMBERS, ok: 200, input: () => ({ query: 'from=1' }) },
+  { method: 'GET', path: '/api/estates/{estateId}/votes/{voteId}/ledger/consistency', allowed: MEMBERS, ok: 200, input: (w) => ({ query: `from=${w.params.noticeSize}` }) },
   { method: 'GET', path: '/api/estates/{estateId}/votes/{voteId}/ledger/export', allowed: MEMBERS, ok: 200 },
-  { method: 'GET', path: '/api/estates/{estateId}/votes/{voteId}/ledger/export/auditor', allowed: ['auditor', 'admin'], ok: 200, note: 'openings: named auditors only, never the organizer', input: (w) => ({ params: { voteId: w.closedVote } }) },
+  {
+    method: 'GET',
+    path: '/api/estates/{estateId}/votes/{voteId}/ledger/export/auditor',
+    allowed: ['auditor', 'admin'],
+    ok: 200,
+    status: { admin: 403 },
+    note: 'openings: the auditors named at the notice only (on the log), never the organizer; an admin passes the rule but is none of them',
+    input: (w) => ({ params: { voteId: w.closedVote } }),
+  },
   { method: 'GET', path: '/api/estates/{estateId}/votes/{voteId}/my-receipts', allowed: MEMBERS, ok: 200 },
+
+  // ── who voted in whose name (rules.md §7) ──
+  { method: 'GET', path: '/api/estates/{estateId}/votes/{voteId}/participation', allowed: MEMBERS, ok: 200, note: 'the participation list is public to the estate while voting' },
+  {
+    method: 'POST',
+    path: '/api/estates/{estateId}/votes/{voteId}/objections',
+    allowed: ['owner_here', 'admin'],
+    ok: 201,
+    status: { admin: 403 },
+    note: 'an owner of a household in the vote ("this was not me"); an admin passes the rule but has no household',
+    input: () => ({ body: { text: 'matrix: this was not me' } }),
+  },
+  { method: 'GET', path: '/api/estates/{estateId}/votes/{voteId}/oversight', allowed: ['organizer', 'auditor', 'admin'], ok: 200 },
+  {
+    method: 'DELETE',
+    path: '/api/estates/{estateId}/users/{userId}/roles/{role}',
+    allowed: ORGANIZER,
+    ok: 200,
+    fresh: async (w) => {
+      const [u] = await w.t.db.insert(users).values({ displayName: 'matrix helper' }).returning({ id: users.id });
+      await w.t.db.insert(roleGrants).values({ userId: u!.id, estateId: w.estate, role: 'volunteer' });
+      return { params: { userId: u!.id, role: 'volunteer' } };
+    },
+  },
 
   // ── proposals and attachments ──
   { method: 'POST', path: '/api/estates/{estateId}/attachments', allowed: ORGANIZER, ok: 201, input: () => ({ raw: pngForm() }) },
@@ -444,6 +477,9 @@ describeEachDb('authorization matrix, token attacks, abuse limits, security head
     );
     const closedVote = await newVote({ title: 'closed', opensAt: '2026-03-17T00:00:00+08:00', closesAt: '2026-04-30T00:00:00+08:00', matters }, true);
     await ok(c.call('POST', `${base}/votes/${openVote}/letters`, { token: org, body: {} }), 201);
+    // The notice's checkpoint covers the setup entry and the credentials listed with it.
+    const exported = (await ok(c.call('GET', `${base}/votes/${openVote}/ledger/export`, { token: org }), 200)).files as Record<string, string>;
+    const noticeSize = String(Math.min(...Object.keys(exported).flatMap((f) => (/^checkpoints\/(\d+)\.note$/.exec(f) ? [Number(/^checkpoints\/(\d+)\.note$/.exec(f)![1])] : []))));
     const roster = (await ok(c.call('GET', `${base}/votes/${openVote}/electorate`, { token: org }), 200)).roster as { party: string; parts: { partId: string }[] }[];
     const partyOf = Object.fromEntries(roster.flatMap((p) => p.parts.map((x) => [x.partId, p.party])));
     await ok(c.call('POST', `${base}/votes/${openVote}/outreach/assign`, { token: org, body: { assigneeId: users_.volunteer!.id, building: '3' } }), 200);
@@ -517,6 +553,9 @@ describeEachDb('authorization matrix, token attacks, abuse limits, security head
         motionSessionId: motionSession,
         motionId,
         id: randomUUID(),
+        noticeSize,
+        userId: randomUUID(),
+        role: 'volunteer',
       },
       fresh: {
         draftVote: async () => (await ok(c.call('POST', `${base}/votes`, { token: org, body: VOTE_BODY('fresh') }), 201)).id,

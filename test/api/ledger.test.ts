@@ -76,7 +76,9 @@ describeEachDb('ballot ledger API', (ctx) => {
     expect((await download.text()).startsWith('c2sp.org/tlog-proof@v1\n')).toBe(true);
 
     const mine = await ctx().call('GET', `${v.url}/my-receipts`, { token: v.owners.A!.token });
-    expect(mine.body.receipts).toEqual([expect.objectContaining({ seq: ballot.seq, tracker: ballot.tracker, opening: { choice: 'yes', salt: ballot.opening.salt }, proof: expect.stringContaining('tlog-proof') })]);
+    // Sealed stays sealed: the opening was given once, in the answer to the cast; no later route returns it.
+    expect(mine.body.receipts).toEqual([expect.objectContaining({ seq: ballot.seq, tracker: ballot.tracker, opening: null, proof: expect.stringContaining('tlog-proof') })]);
+    expect(JSON.stringify(mine.body)).not.toContain(ballot.opening.salt);
     expect((await ctx().call('GET', `${v.url}/my-receipts`, { token: v.owners.B!.token })).body.receipts[0].seq).not.toBe(ballot.seq);
   });
 

@@ -7,6 +7,7 @@ import { ballots, ledgerEntries } from '../../db/schema/index.ts';
 import { verifyExport } from '../../src/domain/ledger/verify.ts';
 import { describeEachDb, makeEstate, makeUser } from '../support/app.ts';
 import { bindOwner, clock } from '../support/votes.ts';
+import { staffRef } from '../../src/modules/credentials/refs.ts';
 
 const E10 = readFileSync(path.resolve(import.meta.dirname, '../../../shared/vectors/recount/T1/register.csv'), 'utf8');
 const SCAN = (n: number) => n.toString(16).padStart(64, '0');
@@ -23,6 +24,12 @@ describeEachDb('paper ballots (two-person entry)', (ctx) => {
     const base = `/api/estates/${estate.id}/votes`;
     const id = (await ctx().call('POST', base, { token: org.token, body: { title: 'mixed', opensAt: '2026-03-17T00:00:00+08:00', closesAt: '2026-03-31T00:00:00+08:00', matters: [{ title: 'renew', category: '4' }] } })).body.id;
     await ctx().call('POST', `${base}/${id}/notice`, { token: org.token, body: { noticeDate: '2026-03-01' } });
+    // A paper ballot is the household's printed letter: one is refused before the letters exist.
+    t.set('2026-03-18T10:00:00+08:00');
+    const early = await ctx().call('POST', `${base}/${id}/paper`, { token: clerkA.token, body: { partId: 'U1', choices: [{ matter: 'm1', choice: 'yes' }], scanSha256: SCAN(1), receivedAt: '2026-03-18T09:00:00+08:00' } });
+    expect(early.status).toBe(409);
+    expect(early.body.error.details[0].field).toBe('partId');
+    expect((await ctx().call('POST', `${base}/${id}/letters`, { token: org.token, body: {} })).status).toBe(201);
     t.set('2026-03-20T10:00:00+08:00');
     const paper = (token: string, partId: string, choice: string, scan: number, receivedAt = '2026-03-19T16:00:00+08:00') =>
       ctx().call('POST', `${base}/${id}/paper`, { token, body: { partId, choices: [{ matter: 'm1', choice }], scanSha256: SCAN(scan), receivedAt } });
@@ -59,7 +66,12 @@ describeEachDb('paper ballots (two-person entry)', (ctx) => {
     const paperEntry = JSON.parse(log.find((e) => e.type === 'paper_ballot')!.body);
     expect(paperEntry).toMatchObject({ channel: 'paper', scan_sha256: SCAN(1), received_at: '2026-03-19T08:00:00.000Z' });
     // The time received is compared and logged to the minute: a clerk who types 16:00:40 agrees with one who types 16:00.
-    expect(paperEntry.clerks.sort()).toEqual([clerkA.id, clerkB.id].sort());
+    // The clerks appear by their pseudonymous staff ids, each with the seq of their credential on the log.
+    expect([...paperEntry.clerks].sort()).toEqual([staffRef(ctx().deps.keys, estate.id, clerkA.id), staffRef(ctx().deps.keys, estate.id, clerkB.id)].sort());
+    expect(JSON.stringify(log.map((e) => e.body))).not.toContain(clerkA.id);
+    const bySeq = new Map(log.map((e) => [e.seq, JSON.parse(e.body)]));
+    paperEntry.clerk_credentials.forEach((seq: number, i: number) => expect(bySeq.get(seq)).toMatchObject({ type: 'credential', kind: 'clerk', holder: paperEntry.clerks[i] }));
+    expect(bySeq.get(paperEntry.credential)).toMatchObject({ type: 'credential', kind: 'letter', party: paperEntry.party });
     expect(log.filter((e) => e.type === 'ballot_rejected').map((e) => JSON.parse(e.body))).toEqual([expect.objectContaining({ channel: 'paper', reason: 'party already voted' })]);
 
     const closed = await ctx().call('POST', `${base}/${id}/close`, { token: org.token, body: { reason: 'test' } });

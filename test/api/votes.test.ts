@@ -3,10 +3,10 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { ballots, ledgerEntries } from '../../db/schema/index.ts';
+import { ballots, ledgerEntries, quietRejections } from '../../db/schema/index.ts';
 import { leafHash, toBase64 } from '../../src/domain/ledger/hash.ts';
 import { isCanonical } from '../../src/domain/ledger/jcs.ts';
-import { closeVote, dueForClose } from '../../src/modules/votes/service.ts';
+import { LOGGED_REFUSALS_PER_PARTY, closeVote, dueForClose } from '../../src/modules/votes/service.ts';
 import { describeEachDb, makeEstate, makeUser, type TestContext } from '../support/app.ts';
 import { PAINT_MATTER, bindOwner, clock } from '../support/votes.ts';
 
@@ -105,9 +105,15 @@ describeEachDb('owners’ assembly votes', (ctx) => {
     expect(final.status).toBe(200);
     expect(final.body.status).toBe('final');
 
-    // The log: setup, 7 × 2 ballots, 2 rejected, close, tally, publication — contiguous and chained.
+    // The log: setup, the 8 owner accounts' credentials (listed with the notice: C and D, co-owners
+    // of U4, each hold one), 7 × 2 ballots, 2 rejected, close, tally, publication — contiguous and chained.
     const log = await ctx().db.select().from(ledgerEntries).where(eq(ledgerEntries.voteId, id)).orderBy(ledgerEntries.seq);
-    expect(log.map((e) => e.type)).toEqual(['setup', ...Array(14).fill('ballot'), 'ballot_rejected', 'ballot_rejected', 'close', 'tally', 'publication']);
+    expect(log.map((e) => e.type)).toEqual(['setup', ...Array(8).fill('credential'), ...Array(14).fill('ballot'), 'ballot_rejected', 'ballot_rejected', 'close', 'tally', 'publication']);
+    const listed = log.filter((e) => e.type === 'credential').map((e) => JSON.parse(e.body));
+    expect(listed.every((c) => c.kind === 'phone_binding' && /^p\d+$/.test(c.party) && c.issuer === 'unknown')).toBe(true);
+    // Every ballot names the credential of its own party that it was cast with.
+    const bySeq = new Map(log.map((e) => [e.seq, JSON.parse(e.body)]));
+    for (const b of log.filter((e) => e.type === 'ballot').map((e) => JSON.parse(e.body))) expect(bySeq.get(b.credential)).toMatchObject({ type: 'credential', party: b.party });
     let prev = '';
     for (const [i, e] of log.entries()) {
       expect(e.seq).toBe(i);
@@ -118,7 +124,7 @@ describeEachDb('owners’ assembly votes', (ctx) => {
       prev = e.leaf;
     }
     // Sealed by default: ballots carry commitments, not choices.
-    const first = JSON.parse(log[1]!.body);
+    const first = JSON.parse(log[9]!.body);
     expect(first).toMatchObject({ type: 'ballot', weights: { heads: 1 }, channel: 'online' });
     expect(first.commit).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(first.choice).toBeUndefined();
@@ -151,9 +157,13 @@ describeEachDb('owners’ assembly votes', (ctx) => {
     expect(results.filter((r) => r.status === 409)).toHaveLength(49);
     const rows = await ctx().db.select().from(ballots).where(eq(ballots.voteId, id));
     expect(rows.filter((r) => r.status === 'accepted')).toHaveLength(1);
-    expect(rows).toHaveLength(50);
+    // The first three refusals of the household go on the public log; the other 46 are kept
+    // server-side (a script hammering one household cannot flood the log).
+    expect(rows).toHaveLength(1 + LOGGED_REFUSALS_PER_PARTY);
+    expect(await ctx().db.select().from(quietRejections).where(eq(quietRejections.voteId, id))).toHaveLength(49 - LOGGED_REFUSALS_PER_PARTY);
     const seqs = (await ctx().db.select({ seq: ledgerEntries.seq }).from(ledgerEntries).where(eq(ledgerEntries.voteId, id))).map((r) => r.seq).sort((a, b) => a - b);
-    expect(seqs).toEqual(Array.from({ length: 51 }, (_, i) => i));
+    // setup, 8 credentials, the ballot, 3 refusals: no gap.
+    expect(seqs).toEqual(Array.from({ length: 1 + 8 + 1 + LOGGED_REFUSALS_PER_PARTY }, (_, i) => i));
   });
 
   it('closes on schedule at the window’s end and reports "not decided" without quorum (T4 shape)', async () => {
@@ -205,8 +215,8 @@ describeEachDb('owners’ assembly votes', (ctx) => {
     expect(replay.status).toBe(409);
     expect(replay.body.error.details[0].message).toBe('replayed submission');
     const log = await ctx().db.select().from(ledgerEntries).where(eq(ledgerEntries.voteId, id)).orderBy(ledgerEntries.seq);
-    expect(log.map((e) => e.type)).toEqual(['setup', 'ballot', 'ballot_superseded', 'ballot', 'ballot_rejected']);
-    expect(JSON.parse(log[3]!.body).choice).toBe('no');
+    expect(log.map((e) => e.type)).toEqual(['setup', ...Array(8).fill('credential'), 'ballot', 'ballot_superseded', 'ballot', 'ballot_rejected']);
+    expect(JSON.parse(log[11]!.body).choice).toBe('no');
     const closed = await ctx().call('POST', `${s.base}/${id}/close`, { token: s.org.token, body: { reason: 'test' } });
     expect(closed.body.matters[0].result).toMatchObject({ participation: { parties: 1, area: '80.00' }, yes: { parties: 0 }, no: { parties: 1, area: '80.00' } });
   });
@@ -225,7 +235,7 @@ describeEachDb('owners’ assembly votes', (ctx) => {
     expect(await refusal(ctx().db.execute(sql`delete from ledger_entries where vote_id = ${id}`))).toMatch(/append-only: DELETE refused/);
     expect(await refusal(ctx().db.execute(sql`truncate ledger_entries`))).toMatch(/append-only: TRUNCATE refused/);
     const count = await ctx().db.select().from(ledgerEntries).where(eq(ledgerEntries.voteId, id));
-    expect(count).toHaveLength(2);
+    expect(count).toHaveLength(1 + 8 + 1);
   });
 
   it('validates vote input naming the field', async () => {

@@ -76,7 +76,13 @@ describe.concurrent('shared recount vectors', () => {
     expect(vectorNames.length).toBeGreaterThanOrEqual(14);
   });
 
-  describe.each(vectorNames)('%s', (name) => {
+  // E*: committee elections (rules.md §6, recount.md "Elections") — the election engine is issue 15.
+  // Skipped under a name that says so, never counted as passing.
+  for (const name of vectorNames.filter((n) => n.startsWith('E'))) {
+    it.skip(`${name}: election vector, not yet supported (issue 15: the election engine)`, () => {});
+  }
+
+  describe.each(vectorNames.filter((n) => !n.startsWith('E')))('%s', (name) => {
     const dir = path.join(VECTORS, name);
     const expected = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Record<string, unknown>;
 

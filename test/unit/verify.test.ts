@@ -53,7 +53,7 @@ describe('verifyExport: honest exports', () => {
     const report = await verifyExport(built.files);
     expect(explain(report)).toBe('');
     expect(report.ok).toBe(true);
-    expect(report.steps.map((s) => s.id)).toEqual(['V0', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6', 'V7', 'V8', 'V9', 'V10', 'V11']);
+    expect(report.steps.map((s) => s.id)).toEqual(['V0', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6', 'V7', 'V8', 'V9', 'V10', 'V11', 'V12', 'V13']);
     expect(report.entries).toBe(built.texts.length);
     expect(report.origin).toBe(ORIGIN);
     expect(step(report, 'V11')).toMatchObject({ ok: true, skipped: true });

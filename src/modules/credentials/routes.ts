@@ -110,7 +110,7 @@ export function registerCredentialRoutes(app: App) {
       security: bearer,
       middleware: [access(Access.estate(['organizer']))] as const,
       request: { params: RoleParams },
-      responses: { 200: json(z.object({ removed: z.boolean() }), 'Removed (or was not held)'), 409: json(z.any(), 'Refused'), ...errorResponses },
+      responses: { 200: json(z.object({ removed: z.literal(true) }), 'Removed'), 409: json(z.any(), 'Refused'), ...errorResponses },
     }),
     async (c) => {
       const { estateId, userId, role } = c.req.valid('param');
@@ -126,8 +126,9 @@ export function registerCredentialRoutes(app: App) {
         if (rows.length) await credentialsForRoleChange(t, deps.keys, { estateId, userId, role, grantedBy: me.userId, removed: true, at: now }, now);
         return rows.length > 0;
       });
-      deps.logger.info({ requestId: c.var.requestId, estateId, role, removed }, 'role removed');
-      return c.json({ removed }, 200);
+      if (!removed) throw new AppError('NOT_FOUND', `role: this person holds no ${role} role in this estate`, [{ field: 'role', message: 'not held' }], '此人在本小区没有该身份');
+      deps.logger.info({ requestId: c.var.requestId, estateId, role }, 'role removed');
+      return c.json({ removed: true as const }, 200);
     },
   );
 }
