@@ -54,7 +54,7 @@ const failures = (r: VerifyReport) => r.steps.filter((s) => !s.ok).map((s) => `$
 async function setup(ctx: TestContext, name: string, opts: { csv?: string; rules?: Record<string, unknown>; before?: (estateId: string) => Promise<void> } = {}) {
   const t = clock(ctx, '2026-03-01T10:00:00+08:00');
   const estate = await makeEstate(ctx, opts.csv ?? E10, name);
-  const role = (r: 'organizer' | 'clerk' | 'auditor', label = r) => makeUser(ctx, { name: label, roles: [{ estateId: estate.id, role: r }] });
+  const role = (r: 'organizer' | 'clerk' | 'auditor', label: string = r) => makeUser(ctx, { name: label, roles: [{ estateId: estate.id, role: r }] });
   const org = await role('organizer');
   const [clerkA, clerkB, auditor] = [await role('clerk', 'clerk A'), await role('clerk', 'clerk B'), await role('auditor')];
   if (opts.rules) expect((await ctx.call('PATCH', `/api/estates/${estate.id}/rules`, { token: org.token, body: opts.rules })).status).toBe(200);
