@@ -10,6 +10,7 @@ import { sealEntry, type EntryType } from '../../src/domain/ledger/entry.ts';
 import { leafHash, sha256Bytes, toBase64 } from '../../src/domain/ledger/hash.ts';
 import { canonicalize, type Json } from '../../src/domain/ledger/jcs.ts';
 import { MerkleTree } from '../../src/domain/ledger/merkle.ts';
+import { castBallotsOf, participationOf } from '../../src/domain/ledger/credentials.ts';
 import { checkpointText, signNote, verifierKey } from '../../src/domain/ledger/note.ts';
 import { serializeProofFile } from '../../src/domain/ledger/proof-file.ts';
 import { DEFAULT_RULES, type EstateRules } from '../../src/domain/rules/settings.ts';
@@ -68,7 +69,7 @@ export type Event =
    * `ballot_rejected`, channel paper); `fields` overrides body fields (undefined drops one).
    */
   | { t: 'paper'; matter: string; party: string; choice: string; nonce?: string; reason?: string; fields?: Record<string, Json | undefined>; byProxy?: true | number }
-  | { t: 'supersede'; matter: string; party: string }
+  | { t: 'supersede'; matter: string; party: string; reason?: string }
   /** Any entry as given (a `proxy` entry with a string party counts as that party's latest proxy). */
   | { t: 'raw'; type: EntryType; body: Record<string, Json> };
 
@@ -109,7 +110,22 @@ export interface BuildOptions {
   occupiedParts?: string[];
   /** Entries written after `close` (before `tally`): what the box must never accept. */
   afterClose?: Event[];
+  /**
+   * Credentials on the log (§4.5): the manifest says `credentials: true`; after setup come the two
+   * clerks', the auditor's and, per roster party, an owner account's and a ballot letter's
+   * credential; every ballot names its own (online: the account, paper: the letter, proxy: the
+   * proxy credential written after each `proxy` entry); participation.jsonl is in the export.
+   */
+  credentials?: boolean;
 }
+
+/** Staff and issuer references of the hand-built logs with credentials (16 base32 symbols each). */
+export const CLERK_A = 'CLERKAAAAAAAAAAA';
+export const CLERK_B = 'CLERKBBBBBBBBBBB';
+export const AUDITOR = 'AUDITORAAAAAAAAA';
+export const ISSUER = 'organizer:ORGANIZERAAAAAAA';
+/** When the notice's credentials were created: before the window opened. */
+export const ISSUED_AT = '2025-05-10T02:00:00.000Z';
 
 export interface Built {
   files: Map<string, Uint8Array>;
@@ -121,6 +137,8 @@ export interface Built {
   rules: EstateRules;
   /** Seqs of the entries by role, for pointing attacks at them. */
   seqs: { ballots: number[]; close: number; tally: number };
+  /** With `credentials`: the seq of each kind of credential per party (and the clerks'). */
+  credentials?: { owner: Map<string, number>; letter: Map<string, number>; proxy: Map<string, number>; clerks: [number, number]; auditor: number };
 }
 
 /** The seqs of the entries of `type`. */
@@ -178,7 +196,7 @@ function countMatters(texts: string[], rules: EstateRules, choices: Map<number, 
         channel: e.channel === 'proxy' ? 'proxy' : e.type === 'paper_ballot' ? 'paper' : 'online',
         choice: choices.get(e.seq as number)!,
       }));
-    out.set(m.key, { result: tally(electorate, ballots, tr), rules: tr });
+    out.set(m.key, { result: tally(electorate, ballots, tr, undefined, { proxyOverride: rules.proxyOverride }), rules: tr });
   }
   return out;
 }
@@ -241,10 +259,24 @@ export async function buildExport(opts: BuildOptions = {}): Promise<Built> {
     electorate: { parties: ROSTER.length, area_cents: ROSTER.reduce((n, p) => n + p.areaCents, 0), merge: rules.merge, roster_sha256: toBase64(sha256Bytes(rosterText)) },
     ...(opts.noManifestKey ? {} : { vkey: key.vkey }),
     ...(opts.occupiedParts ? { occupied_parts: opts.occupiedParts } : {}),
+    ...(opts.credentials ? { credentials: true } : {}),
   });
 
   const log = new Log();
   log.add('setup', { manifest_sha256: toBase64(sha256Bytes(manifest)) });
+  const cred = (body: Record<string, Json>) => log.add('credential', { issuer: ISSUER, created_at: ISSUED_AT, ...body });
+  const creds = opts.credentials
+    ? {
+        clerks: [cred({ kind: 'clerk', holder: CLERK_A }), cred({ kind: 'clerk', holder: CLERK_B })] as [number, number],
+        auditor: cred({ kind: 'auditor', holder: AUDITOR }),
+        owner: new Map(ROSTER.map((p) => [p.id, cred({ kind: 'phone_binding', party: p.id })])),
+        letter: new Map(ROSTER.map((p) => [p.id, cred({ kind: 'letter', party: p.id })])),
+        proxy: new Map<string, number>(),
+      }
+    : undefined;
+  /** The credential a ballot of `party` names: its proxy's, its letter's (paper) or its account's. */
+  const credentialFor = (party: string, via: 'online' | 'paper', byProxy: boolean): Record<string, Json> =>
+    creds ? { credential: (byProxy ? creds.proxy.get(party) : via === 'paper' ? creds.letter.get(party) : creds.owner.get(party)) ?? creds.owner.get('p1')! } : {};
   const sealed = rules.secrecy === 'sealed';
   const choices = new Map<number, string>();
   const openings: string[] = [];
@@ -258,11 +290,16 @@ export async function buildExport(opts: BuildOptions = {}): Promise<Built> {
   const apply = (ev: Event): void => {
     if (ev.t === 'raw') {
       const seq = log.add(ev.type, ev.body);
-      if (ev.type === 'proxy' && typeof ev.body.party === 'string') proxyOf.set(ev.body.party, seq);
+      if (ev.type === 'proxy' && typeof ev.body.party === 'string') {
+        proxyOf.set(ev.body.party, seq);
+        // The holder's code: a proxy credential of the party, naming the authorization.
+        if (creds) creds.proxy.set(ev.body.party, cred({ kind: 'proxy', party: ev.body.party, proxy: seq }));
+      }
       return;
     }
     if (ev.t === 'paper') {
-      const body = { ...paperBody(ev, ev.nonce ?? `pair-${++nonce}`), ...viaProxy(ev) };
+      const staff: Record<string, Json> = creds ? { clerks: [CLERK_A, CLERK_B], clerk_credentials: [...creds.clerks] } : {};
+      const body = withFields({ ...paperBody({ ...ev, fields: undefined }, ev.nonce ?? `pair-${++nonce}`), ...staff, ...credentialFor(ev.party, 'paper', ev.byProxy !== undefined), ...viaProxy(ev) }, ev.fields);
       if (ev.reason !== undefined) {
         log.add('ballot_rejected', { ...body, reason: ev.reason });
         return;
@@ -275,11 +312,19 @@ export async function buildExport(opts: BuildOptions = {}): Promise<Built> {
       lastBallot.set(`${ev.matter}/${ev.party}`, seq);
       return;
     }
-    const base = { matter: ev.matter, party: ev.party, weights: weightsOf(ev.party), channel: 'online', nonce: (ev.t === 'supersede' ? undefined : ev.nonce) ?? `nonce-${++nonce}`, token: `tok-${ev.party}`, ...(ev.t === 'supersede' ? {} : viaProxy(ev)) };
+    const base = {
+      matter: ev.matter,
+      party: ev.party,
+      weights: weightsOf(ev.party),
+      channel: 'online',
+      nonce: (ev.t === 'supersede' ? undefined : ev.nonce) ?? `nonce-${++nonce}`,
+      token: `tok-${ev.party}`,
+      ...(ev.t === 'supersede' ? {} : { ...credentialFor(ev.party, 'online', ev.byProxy !== undefined), ...viaProxy(ev) }),
+    };
     if (ev.t === 'rejected') {
       log.add('ballot_rejected', { ...base, reason: ev.reason });
     } else if (ev.t === 'supersede') {
-      log.add('ballot_superseded', { matter: ev.matter, party: ev.party, superseded_seq: lastBallot.get(`${ev.matter}/${ev.party}`)! });
+      log.add('ballot_superseded', { matter: ev.matter, party: ev.party, superseded_seq: lastBallot.get(`${ev.matter}/${ev.party}`)!, ...(ev.reason ? { reason: ev.reason } : {}) });
     } else {
       const salt = toBase64(randomBytes(32));
       const seq = log.texts.length;
@@ -303,8 +348,16 @@ export async function buildExport(opts: BuildOptions = {}): Promise<Built> {
   const openingsBytes = sealed ? utf8.encode(openings.map((l) => `${l}\n`).join('')) : null;
   const files = await assemble({ texts: log.texts, manifest, rosterText, results, consent, key, checkpoints: opts.checkpoints ?? [1, 5, 9], extraKeys: opts.extraKeys });
   if (openingsBytes && opts.openingsInFolder) files.set('openings.jsonl', openingsBytes);
+  if (creds) files.set('participation.jsonl', participationFile(log.texts));
   resum(files);
-  return { files, key, texts: log.texts, openings: openingsBytes, manifest, rules, seqs: { ballots, close, tally: tallySeq } };
+  return { files, key, texts: log.texts, openings: openingsBytes, manifest, rules, seqs: { ballots, close, tally: tallySeq }, ...(creds ? { credentials: creds } : {}) };
+}
+
+/** participation.jsonl for a log (§11): the parties that cast a ballot, as the service writes it. */
+export function participationFile(texts: string[]): Uint8Array {
+  const entries = texts.map((t) => JSON.parse(t) as Record<string, unknown>);
+  const lines = participationOf(castBallotsOf(entries), ROSTER.map((p) => ({ party: p.id, parts: p.parts.map((x) => x.partId) })));
+  return utf8.encode(lines.map((l) => `${canonicalize(l as unknown as Json)}\n`).join(''));
 }
 
 /** Writes the export files for a given log (checkpoints signed by `key`, at `checkpoints` and the full size). */

@@ -7,7 +7,7 @@
 
 import type { Json } from '../../src/domain/ledger/jcs.ts';
 import type { StepId } from '../../src/domain/ledger/verify.ts';
-import { buildExport, CLOSES_AT, DEFAULT_EVENTS, editTally, seqsOf, type Built, type BuildOptions, type Event } from './ledger-builder.ts';
+import { buildExport, AUDITOR, CLERK_A, CLERK_B, CLOSES_AT, DEFAULT_EVENTS, editTally, ISSUED_AT, ISSUER, resum, ROSTER, seqsOf, utf8, type Built, type BuildOptions, type Event } from './ledger-builder.ts';
 
 /** Proxy holders' opaque ids: 16 symbols of base32 (A–Z, 2–7). */
 export const HOLDER_A = 'KQ3TZ7ABCD2EFGH4';
@@ -75,7 +75,7 @@ const ballotSeq = (built: Built, party: string, matter: string) =>
     return (e.type === 'ballot' || e.type === 'paper_ballot') && e.party === party && e.matter === matter;
   });
 
-export const LEDGER_CASES: LedgerCase[] = [
+const BASE_CASES: LedgerCase[] = [
   // ---- proxies (§4.3)
   { name: 'proxy ballots online (p3, and a refused one) and on paper (p4), open mode', build: build({ events: PROXY_EVENTS }), fails: [] },
   { name: 'proxy ballots online and on paper, sealed, without openings', build: build({ secrecy: 'sealed', events: PROXY_EVENTS }), fails: [] },
@@ -273,3 +273,154 @@ export const LEDGER_CASES: LedgerCase[] = [
     detail: /occupied_parts names part "9-999", which no roster party holds/,
   },
 ];
+
+// ---- credentials (§4.5) and the participation list (§11)
+
+/** Seqs of the credentials a `credentials: true` export lists after setup (see ledger-builder.ts). */
+const PARTY_INDEX = Object.fromEntries(ROSTER.map((p, i) => [p.id, i]));
+export const CRED = {
+  clerks: [1, 2] as const,
+  auditor: 3,
+  owner: (party: string) => 4 + PARTY_INDEX[party]!,
+  letter: (party: string) => 4 + ROSTER.length + PARTY_INDEX[party]!,
+};
+const credEntry = (body: Record<string, Json>): Event => ({ t: 'raw', type: 'credential', body: { issuer: ISSUER, created_at: ISSUED_AT, ...body } });
+const withCreds = (opts: BuildOptions) => () => buildExport({ credentials: true, ...opts });
+/** DEFAULT_EVENTS with the ballot of `party` on `matter` changed by `fields`. */
+const editBallot = (party: string, matter: string, fields: Record<string, Json | undefined>, events: Event[] = DEFAULT_EVENTS): Event[] =>
+  events.map((e) => (e.t === 'ballot' && e.party === party && e.matter === matter ? { ...e, fields: { ...(e.fields ?? {}), ...fields } } : e));
+/** p5's m1 ballot on paper (the letter), entered by the two clerks. */
+const P5_ON_PAPER: Event[] = DEFAULT_EVENTS.map((e) => (e.t === 'ballot' && e.party === 'p5' && e.matter === 'm1' ? { t: 'paper', matter: 'm1', party: 'p5', choice: e.choice } : e));
+const partyBallots = (b: Built, party: string) => b.texts.flatMap((t, seq) => ((JSON.parse(t) as Record<string, unknown>).type === 'ballot' && (JSON.parse(t) as Record<string, unknown>).party === party ? [seq] : []));
+
+export const CREDENTIAL_CASES: LedgerCase[] = [
+  { name: 'credentials: every ballot names its account, open mode', build: withCreds({}), fails: [] },
+  {
+    name: 'credentials: proxies online and on paper, a paper letter, a reissued letter, a revoked auditor and an objection, sealed',
+    build: withCreds({
+      secrecy: 'sealed',
+      events: [
+        { t: 'raw', type: 'revocation', body: { credential: CRED.auditor, reason: 'auditor role removed' } },
+        credEntry({ kind: 'letter_reissue', party: 'p5', revokes: CRED.letter('p5') }),
+        ...PROXY_EVENTS.map((e) => (e.t === 'ballot' && e.party === 'p5' && e.matter === 'm1' ? ({ t: 'paper', matter: 'm1', party: 'p5', choice: e.choice, fields: { credential: 15 } } as Event) : e)),
+        { t: 'raw', type: 'objection', body: { party: 'p2', disputes: [] } },
+      ],
+    }),
+    withOpenings: true,
+    fails: [],
+  },
+  {
+    name: 'credentials: a ballot that names no credential',
+    build: withCreds({ events: editBallot('p2', 'm1', { credential: undefined }) }),
+    fails: ['V12'],
+    seqs: (b) => ({ V12: [ballotSeq(b, 'p2', 'm1')] }),
+    detail: /names no credential/,
+  },
+  {
+    name: "credentials: a ballot cast with another party's credential",
+    build: withCreds({ events: editBallot('p2', 'm1', { credential: CRED.owner('p1') }) }),
+    fails: ['V12'],
+    seqs: (b) => ({ V12: [ballotSeq(b, 'p2', 'm1')] }),
+    detail: /was cast for party "p2" with credential seq 4 of party "p1"/,
+  },
+  {
+    name: 'credentials: ballots cast with a revoked credential',
+    build: withCreds({ events: [{ t: 'raw', type: 'revocation', body: { credential: CRED.owner('p2'), reason: 'the account was closed' } }, ...DEFAULT_EVENTS] }),
+    fails: ['V12'],
+    seqs: (b) => ({ V12: partyBallots(b, 'p2') }),
+    detail: /was cast with credential seq 5, revoked at seq 14/,
+  },
+  {
+    name: 'credentials: a ballot naming a later entry, and one naming a letter for an online ballot… of the wrong kind (a clerk appointment)',
+    build: withCreds({ events: editBallot('p3', 'm1', { credential: 30 }, editBallot('p4', 'm1', { credential: CRED.clerks[0] })) }),
+    fails: ['V12'],
+    seqs: (b) => ({ V12: [ballotSeq(b, 'p3', 'm1'), ballotSeq(b, 'p4', 'm1')].sort((x, y) => x - y) }),
+    detail: /names credential 30, which is not the seq of an earlier credential entry/,
+  },
+  {
+    name: "credentials: a paper ballot naming the auditor as a clerk, and one whose clerks are not its credentials' holders",
+    build: withCreds({
+      events: DEFAULT_EVENTS.map((e) =>
+        e.t === 'ballot' && e.matter === 'm1' && e.party === 'p4'
+          ? ({ t: 'paper', matter: 'm1', party: 'p4', choice: e.choice, fields: { clerk_credentials: [CRED.auditor, CRED.clerks[1]] } } as Event)
+          : e.t === 'ballot' && e.matter === 'm1' && e.party === 'p5'
+            ? ({ t: 'paper', matter: 'm1', party: 'p5', choice: e.choice, fields: { clerks: [CLERK_B, CLERK_A] } } as Event)
+            : e,
+      ),
+    }),
+    fails: ['V12'],
+    seqs: (b) => ({ V12: seqsOf(b, 'paper_ballot') }),
+    detail: new RegExp(`clerk 1's credential seq 3 is a "auditor" credential, not a clerk's|clerk "${CLERK_B}" is not the holder of credential seq 1`),
+  },
+  {
+    name: "credentials: the owner's own ballot replaces their proxy holder's under \"final\" (owner_wins)",
+    build: withCreds({
+      events: [
+        proxyEntry('p3'),
+        ...DEFAULT_EVENTS.flatMap((e): Event[] =>
+          e.t === 'ballot' && e.party === 'p3' && e.matter === 'm1' ? [{ ...e, byProxy: true }, { t: 'supersede', matter: 'm1', party: 'p3', reason: 'the owner voted' }, { t: 'ballot', matter: 'm1', party: 'p3', choice: 'no' }] : [e],
+        ),
+      ],
+    }),
+    fails: [],
+  },
+  {
+    name: 'credentials: a proxy holder votes after the owner (owner_wins, last_counts)',
+    build: withCreds({
+      revision: 'last_counts',
+      events: [proxyEntry('p3'), ...DEFAULT_EVENTS.flatMap((e): Event[] => (e.t === 'ballot' && e.party === 'p3' && e.matter === 'm1' ? [e, { t: 'supersede', matter: 'm1', party: 'p3' }, { t: 'ballot', matter: 'm1', party: 'p3', choice: 'no', byProxy: true }] : [e]))],
+    }),
+    fails: ['V12'],
+    seqs: (b) => ({ V12: [b.texts.findIndex((t) => (JSON.parse(t) as Record<string, unknown>).channel === 'proxy' && (JSON.parse(t) as Record<string, unknown>).type === 'ballot')] }),
+    detail: /a proxy holder's ballot after the owner's own ballot at seq \d+, which ended the proxy/,
+  },
+  {
+    name: 'credentials: a credential after the close, a reissue that revokes nothing, an objection disputing another party’s ballot',
+    build: withCreds({
+      events: [credEntry({ kind: 'letter_reissue', party: 'p1' }), ...DEFAULT_EVENTS, { t: 'raw', type: 'objection', body: { party: 'p2', disputes: [24] } }],
+      afterClose: [credEntry({ kind: 'letter', party: 'p1' })],
+    }),
+    fails: ['V12'],
+    seqs: (b) => ({ V12: [14, b.seqs.close - 1, b.seqs.close + 1] }),
+    detail: /a reissued letter must revoke the party's earlier letter/,
+  },
+  {
+    name: 'credentials: malformed credential entries (unknown kind, a staff credential with a party, an issuer with a name)',
+    build: withCreds({
+      events: [credEntry({ kind: 'master_key', party: 'p1' }), credEntry({ kind: 'clerk', party: 'p1', holder: CLERK_A }), { t: 'raw', type: 'credential', body: { kind: 'letter', party: 'p2', issuer: '王主任', created_at: ISSUED_AT } }, ...DEFAULT_EVENTS],
+    }),
+    fails: ['V12'],
+    seqs: () => ({ V12: [14, 15, 16] }),
+    detail: /kind "master_key" is not a credential kind/,
+  },
+  {
+    name: 'credentials: participation.jsonl leaves a household out',
+    build: async () => {
+      const built = await buildExport({ credentials: true });
+      const text = new TextDecoder().decode(built.files.get('participation.jsonl'));
+      built.files.set('participation.jsonl', utf8.encode(text.split('\n').filter((l) => !l.includes('"p2"')).join('\n')));
+      resum(built.files);
+      return built;
+    },
+    fails: ['V13'],
+    seqs: (b) => ({ V13: [ballotSeq(b, 'p2', 'm1')] }),
+    detail: /participation\.jsonl lacks .*"party":"p2"/,
+  },
+  {
+    name: 'credentials: a log that declares credentials but whose export has no participation.jsonl',
+    build: async () => {
+      const built = await buildExport({ credentials: true });
+      built.files.delete('participation.jsonl');
+      built.files.delete('SHA256SUMS');
+      resum(built.files);
+      return built;
+    },
+    fails: ['V13'],
+    seqs: () => ({ V13: [] }),
+    detail: /participation\.jsonl is missing/,
+  },
+];
+
+void AUDITOR;
+
+export const LEDGER_CASES: LedgerCase[] = [...BASE_CASES, ...CREDENTIAL_CASES];

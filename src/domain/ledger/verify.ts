@@ -1169,13 +1169,15 @@ function checkParticipation(step: Step, required: boolean, bytes: Uint8Array | n
   }
   if (text.length > 0 && !text.endsWith('\n')) step.fail('participation.jsonl does not end with a newline');
   const got = text.length ? text.replace(/\n$/, '').split('\n') : [];
-  for (let i = 0; i < Math.max(got.length, want.length); i++) {
-    const w = want[i];
-    if (got[i] === w?.line) continue;
-    if (!w) step.fail(`participation.jsonl line ${i + 1}: lists a household the log has no ballot for: ${got[i]}`);
-    else if (got[i] === undefined) step.fail(`participation.jsonl ends before the household of seq ${w.seq} (${w.line})`, [w.seq]);
-    else step.fail(`participation.jsonl line ${i + 1}: ${got[i]} — the log says ${w.line}`, [w.seq]);
-  }
+  // Compared as sets of exact lines, then as a sequence: a missing or altered household names
+  // its first ballot; a line the log does not support names its line number.
+  const gotSet = new Set(got);
+  const wantSet = new Set(want.map((w) => w.line));
+  for (const w of want) if (!gotSet.has(w.line)) step.fail(`participation.jsonl lacks ${w.line} (the household of seq ${w.seq})`, [w.seq]);
+  got.forEach((line, i) => {
+    if (!wantSet.has(line)) step.fail(`participation.jsonl line ${i + 1}: ${line} does not follow from the log`);
+  });
+  if (step.ok && got.join('\n') !== want.map((w) => w.line).join('\n')) step.fail('participation.jsonl is not in roster order, or repeats a line');
 }
 
 /**
