@@ -39,6 +39,7 @@ suite(title, () => {
 
   let clerk1: Page;
   let clerk2: Page;
+  let organizer: Page;
   let voteId = '';
   let optionKey = '';
   let roster: { party: string; parts: { partId: string }[] }[] = [];
@@ -99,6 +100,11 @@ suite(title, () => {
     mismatchPart = ownerParts.find((x) => partyOf(x) !== partyOf(matchPart))!;
     expect(partyOf(matchPart)).toBeTruthy();
     expect(mismatchPart).toBeTruthy();
+    // A paper ballot counts only for a household whose letter (表决票) was issued: the organizer
+    // issues the two letters the clerks will enter, which puts their credentials on the log.
+    organizer = await signIn(account('organizer').code);
+    const issued = await apiAs<{ letters: { party: string }[] }>(organizer, 'POST', `/api/estates/${state.estateId}/votes/${voteId}/letters`, { parts: [matchPart, mismatchPart] });
+    expect(issued.letters.length).toBeGreaterThanOrEqual(2);
 
     const page = clerk1;
     await page.goto(`${state.running.url}/estates/${state.estateId}/votes/${voteId}`);
@@ -145,7 +151,6 @@ suite(title, () => {
   });
 
   it('(c) a second clerk, invited by the organizer, enters the same letter: counted', async () => {
-    const organizer = await signIn(account('organizer').code);
     const invite = await apiAs<{ code: string }>(organizer, 'POST', `/api/estates/${state.estateId}/invites`, { role: 'clerk', label: 'Clerk 2' });
     clerk2 = await signIn(invite.code);
     const page = clerk2;
