@@ -4,6 +4,7 @@ import enUS from 'vant/es/locale/lang/en-US';
 import zhCN from 'vant/es/locale/lang/zh-CN';
 import { enConsult, zhConsult } from './i18n-consult.ts';
 import { enCouncil, zhCouncil } from './i18n-council.ts';
+import { enOversight, zhOversight } from './i18n-oversight.ts';
 import { enPaper, zhPaper } from './i18n-paper.ts';
 import { enQuorum, zhQuorum } from './i18n-quorum.ts';
 
@@ -507,6 +508,8 @@ const zh = {
   'audit.step.V9': '每户每个事项只有一张有效票；没有同一提交被重放；无效票写明原因；截止后没有选票',
   'audit.step.V10': '重新计票与 tally.json 和账本中的计票记录一致',
   'audit.step.V11': '每张密封的选票都能打开为所记录的选择',
+  'audit.step.V12': '每张选票都凭本户的有效凭证投出（凭证在账本上、属于这一户、投票时未被撤销；录入员确是录入员）',
+  'audit.step.V13': '参与表决名单与账本中的选票完全一致',
   'audit.meaning.V0': '有文件与校验清单不符：导出后被改动过，或不完整。',
   'audit.meaning.V1': '投票设置与账本第一条记录记下的不一致。',
   'audit.meaning.V2': '有账本记录不是原样保存的格式。',
@@ -552,6 +555,7 @@ const zh = {
   ...zhConsult,
   ...zhCouncil,
   ...zhPaper,
+  ...zhOversight,
   ...zhQuorum,
 } as const;
 
@@ -1053,6 +1057,8 @@ const en: Record<MessageKey, string> = {
   'audit.step.V9': 'one effective ballot per party per matter; no replayed submission; rejections give reasons; nothing after close',
   'audit.step.V10': 'the recount equals tally.json and the tally entry',
   'audit.step.V11': 'every commitment opens to its choice',
+  'audit.step.V12': 'every ballot was cast with a valid credential of its household (on the log, its party\'s, not revoked at the time; clerks are clerks)',
+  'audit.step.V13': 'the participation list equals the ballots on the log',
   'audit.meaning.V0': 'A file differs from the checksum list: changed after export, or incomplete.',
   'audit.meaning.V1': 'The vote\'s setup differs from what the first entry of the log recorded.',
   'audit.meaning.V2': 'An entry is not in the exact stored form.',
@@ -1098,6 +1104,7 @@ const en: Record<MessageKey, string> = {
   ...enConsult,
   ...enCouncil,
   ...enPaper,
+  ...enOversight,
   ...enQuorum,
 };
 

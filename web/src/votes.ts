@@ -1,3 +1,4 @@
+import type { Household } from './oversight.ts';
 /**
  * Votes (表决): the shapes of the votes API, and small helpers the vote pages share —
  * Beijing dates, areas in 0.01 m² units, thresholds as fractions, phase and choice words.
@@ -76,6 +77,8 @@ export interface VoteView {
   me: {
     parties: { id: string; parts: string[]; area: string }[];
     ballots: MyBallot[];
+    /** Every ballot cast for my households, by anyone: channel and time, never the choice. */
+    household?: Household[];
   };
   /** Window extensions, oldest first (docs/quorum.md §5). */
   extensions?: VoteExtension[];

@@ -6,7 +6,7 @@
  * verifiers compute it.
  */
 import { and, asc, count, eq, inArray, isNotNull } from 'drizzle-orm';
-import { ballots, ledgerEntries, objections, ownerships, paperEntries, parts, persons, votes } from '../../../db/schema/index.ts';
+import { ballots, ledgerEntries, objections, ownerships, paperEntries, parts, persons, voteMatters, votes } from '../../../db/schema/index.ts';
 import type { Db } from '../../db.ts';
 import { issuerReport, participationOf, type CastBallot } from '../../domain/ledger/credentials.ts';
 import { parseInstant } from '../../domain/ledger/verify.ts';
@@ -86,8 +86,9 @@ export async function myHousehold(db: Db, estateId: string, voteId: string, user
   const snap = (await loadSnapshot(db, voteId))!;
   const [rows, filed] = await Promise.all([
     db
-      .select({ seq: ballots.seq, party: ballots.party, channel: ballots.channel, status: ballots.status, at: ballots.createdAt, matterId: ballots.matterId })
+      .select({ seq: ballots.seq, party: ballots.party, channel: ballots.channel, status: ballots.status, at: ballots.createdAt, matter: voteMatters.key })
       .from(ballots)
+      .innerJoin(voteMatters, eq(voteMatters.id, ballots.matterId))
       .where(and(eq(ballots.voteId, voteId), inArray(ballots.party, mine), inArray(ballots.status, ['accepted', 'superseded'])))
       .orderBy(asc(ballots.seq)),
     db.select({ party: objections.party, at: objections.createdAt, seq: objections.seq }).from(objections).where(and(eq(objections.voteId, voteId), inArray(objections.party, mine))),
@@ -102,7 +103,7 @@ export async function myHousehold(db: Db, estateId: string, voteId: string, user
         voted: cast.length > 0,
         firstAt: cast[0]?.at.toISOString() ?? null,
         channels: [...new Set(cast.map((r) => r.channel))].sort(),
-        ballots: cast.map((r) => ({ seq: r.seq, channel: r.channel, status: r.status, at: r.at.toISOString(), matterId: r.matterId })),
+        ballots: cast.map((r) => ({ seq: r.seq, channel: r.channel, status: r.status, at: r.at.toISOString(), matter: r.matter })),
         objections: filed.filter((o) => o.party === p.id).map((o) => ({ seq: o.seq, at: o.at.toISOString() })),
       };
     });

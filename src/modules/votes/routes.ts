@@ -57,7 +57,6 @@ async function voteView(c: Context<AppEnv>, estateId: string, voteId: string) {
   const me = principal(c);
   const [myParties, household] = await Promise.all([partiesOfUser(db, estateId, voteId, me.userId), myHousehold(db, estateId, voteId, me.userId)]);
   const mineSet = new Set(myParties.map((p) => p.id));
-  const keyOf = new Map(matters.map((m) => [m.id, m.key]));
   const p = phase(vote, now(c));
   return {
     id: vote.id,
@@ -93,9 +92,9 @@ async function voteView(c: Context<AppEnv>, estateId: string, voteId: string) {
       parties: myParties.map((x) => ({ id: x.id, parts: x.parts.map((y) => y.partId), area: formatAreaCents(x.areaCents), via: x.via })),
       ballots: household
         .filter((h) => mineSet.has(h.party))
-        .flatMap((h) => h.ballots.map((b) => ({ matter: keyOf.get(b.matterId), seq: b.seq, status: b.status, at: b.at }))),
+        .flatMap((h) => h.ballots.map((b) => ({ matter: b.matter, seq: b.seq, status: b.status, at: b.at }))),
       // Every ballot cast for my households (by anyone), channel and time: "your household voted on … via …".
-      household: household.map((h) => ({ ...h, ballots: h.ballots.map(({ matterId, ...b }) => ({ ...b, matter: keyOf.get(matterId) ?? '' })) })),
+      household,
     },
   };
 }
