@@ -163,6 +163,8 @@ suite(title, () => {
     const r = await submitAndRead(page);
     expect(r.kind).toBe('recorded');
     expect(r.text).toBe('两人录入一致，已计入');
+    // Clerk 1 was appointed before the vote opened: two independent appointments, no flag.
+    expect(await page.getByTestId('paper-flagged').count()).toBe(0);
     expect(await page.getByTestId('paper-seq').count()).toBe(2);
     await expect.poll(() => page.getByTestId('paper-queue-row').filter({ hasText: matchPart }).count()).toBe(0);
     expect(await page.getByTestId('paper-matched-count').textContent()).toContain('已一致录入 1 张');

@@ -4,6 +4,7 @@
  */
 export const zhPaper = {
   'paper.link': '录入纸质选票（计票员）',
+  'paper.flaggedSameIssuer': '两位录入员是同一人在投票期间任命的：这张选票已计入，并已提请监票人核查。',
   'paper.title': '纸质选票录入',
   'paper.lead': '每张纸质选票由两位录入员各自独立录入，两人一致才计入。扫描件只在本机计算指纹，不会上传。',
   'paper.notOpen': '只能在投票期间录入纸质选票。',
@@ -102,6 +103,7 @@ export const enPaper: Record<keyof typeof zhPaper, string> = {
   'paper.byMe': 'entered by me',
   'paper.receivedAt': 'received {d}',
   'paper.matchedCount': '{n} entered in agreement',
+  'paper.flaggedSameIssuer': 'Both clerks were appointed by the same person during the vote: the ballot is counted and flagged for the auditors.',
   'paper.service': 'Record service',
   'paper.serviceLead': 'Record that the vote notice reached a household (after the notice, before the close).',
   'paper.serviceCount': '{served} of {parties} households served',
