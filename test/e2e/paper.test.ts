@@ -163,8 +163,11 @@ suite(title, () => {
     const r = await submitAndRead(page);
     expect(r.kind).toBe('recorded');
     expect(r.text).toBe('两人录入一致，已计入');
-    // Clerk 1 was appointed before the vote opened: two independent appointments, no flag.
-    expect(await page.getByTestId('paper-flagged').count()).toBe(0);
+    // The demo's organizer appointed clerk 1 at seeding, after the demo vote opened, and clerk 2
+    // now: one person appointed both during the vote, so the counted pair is flagged for auditors.
+    expect(await page.getByTestId('paper-flagged').textContent()).toContain('两位录入员是同一人在投票期间任命的');
+    const over = await apiAs<{ flaggedPairs: { partId: string; flag: string }[] }>(organizer, 'GET', `/api/estates/${state.estateId}/votes/${voteId}/oversight`);
+    expect(over.flaggedPairs.map((f) => [f.partId, f.flag])).toEqual([[matchPart, 'same_issuer']]);
     expect(await page.getByTestId('paper-seq').count()).toBe(2);
     await expect.poll(() => page.getByTestId('paper-queue-row').filter({ hasText: matchPart }).count()).toBe(0);
     expect(await page.getByTestId('paper-matched-count').textContent()).toContain('已一致录入 1 张');

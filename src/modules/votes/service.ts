@@ -660,8 +660,8 @@ export async function enterPaperBallot(
   });
 }
 
-/** Flag of a paper pair whose two clerks one person appointed during the window (for the auditors). */
-export const SAME_ISSUER_FLAG = 'clerks appointed by one issuer during the window';
+/** The flag of a paper pair whose two clerks one issuer appointed during the window (shown to auditors in words). */
+export const SAME_ISSUER_FLAG = 'same_issuer';
 
 /** The clerk's live `clerk` credential in a vote, if any. */
 async function clerkCredentialOf(db: Db, voteId: string, userId: string) {
