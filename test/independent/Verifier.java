@@ -4,8 +4,9 @@
  *
  *   java test/independent/Verifier.java DIR [--openings FILE] [--receipt FILE]
  *
- * Prints one line per step (V0 … V11): "V1 ok", "V4 FAIL seq 17", "V11 skip …", with the
- * problems indented below a failing step, then a result line. Exit 0 when every step passes,
+ * Prints one line per step (V0 … V13): "V1 ok", "V4 FAIL seq 17", "V11 skip …", with the
+ * problems indented below a failing step, then the recount, the issuer report (§12.1) and the
+ * result line of §12. Exit 0 when every step passes,
  * 1 when one fails, 2 when it cannot run (bad usage, missing folder).
  */
 
@@ -46,7 +47,7 @@ public class Verifier {
     // =========================================================================================
     // Steps and report
 
-    static final String[] STEP_IDS = {"V0", "V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "V9", "V10", "V11"};
+    static final String[] STEP_IDS = {"V0", "V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "V9", "V10", "V11", "V12", "V13"};
 
     static final class Step {
         final String id;
@@ -1072,7 +1073,8 @@ public class Verifier {
         return "consultation".equals(category) ? total.parties > 0 : quorumMet(part, total);
     }
 
-    record BallotIn(long seq, String party, String choice) {}
+    /** {@code channel}: "proxy" for a proxy holder's ballot (online or paper), else the owner's own. */
+    record BallotIn(long seq, String party, String choice, String channel) {}
 
     static final class Recount {
         Map<String, Object> contract;
@@ -1103,10 +1105,17 @@ public class Verifier {
         allowed.add("spoilt");
         Map<String, BallotIn> effective = new LinkedHashMap<>();
         List<Object> rejected = new ArrayList<>();
+        // §4.3 owner_wins: the owner's own ballot replaces their proxy holder's, even under "final";
+        // a proxy holder's ballot after the owner's is refused, even under "last_counts".
+        boolean ownerWins = ownerWins(mf);
         for (BallotIn b : ballots) {
             String reason = null;
+            BallotIn previous = b.party() == null ? null : effective.get(b.party());
+            boolean proxyNow = "proxy".equals(b.channel());
+            boolean ownerReplacesProxy = ownerWins && previous != null && "proxy".equals(previous.channel()) && !proxyNow;
+            boolean proxyAfterOwner = ownerWins && previous != null && !"proxy".equals(previous.channel()) && proxyNow;
             if (b.party() == null || !roster.containsKey(b.party())) reason = "unknown part";
-            else if (effective.containsKey(b.party()) && "final".equals(mf.revision)) reason = "party already voted";
+            else if (previous != null && (("final".equals(mf.revision) && !ownerReplacesProxy) || proxyAfterOwner)) reason = "party already voted";
             else if (!allowed.contains(b.choice())) reason = "choice not allowed";
             if (reason != null) {
                 Map<String, Object> r = new LinkedHashMap<>();
@@ -1587,6 +1596,20 @@ public class Verifier {
         if (mf == null) v10.skip("cannot recount: the manifest is unusable (see V1)", false);
         else if (roster == null) v10.skip("cannot recount: the roster is unusable (see V8)", false);
         else checkTally(v10, mf, roster, files.get("tally.json"), sealed ? (openingsBytes != null ? opened : null) : null);
+
+        // ---- V12: credentials (§4.5), V13: the participation list (§11)
+        boolean declared = mf != null && Boolean.TRUE.equals(mf.raw.get("credentials"));
+        Step v12 = s.get("V12");
+        if (mf == null) v12.skip("cannot check: the manifest is unusable (see V1)", false);
+        else if (!declared) v12.skip("the manifest does not declare credentials (a log from before credential entries): who could cast each ballot is not checked", true);
+        else checkCredentials(v12, mf, roster != null ? rosterById : null);
+        checkParticipation(s.get("V13"), declared, files.get("participation.jsonl"), roster);
+
+        // ---- §12.1: the issuer report, with a usable manifest
+        if (mf != null) {
+            Map<String, Object> window = obj(mf.raw.get("window"));
+            issuerReport = issuerReport(window != null && window.get("opens_at") instanceof String o ? o : null);
+        }
     }
 
     void checkSums(Map<String, byte[]> files, byte[] separateOpenings, Step step) {
@@ -1728,6 +1751,12 @@ public class Verifier {
         return c != 0 ? c : Long.compare(a[1], b[1]);
     }
 
+    /** §4.3, §9.1: rules.proxyOverride is "owner_wins" (absent or anything else: first_valid). */
+    static boolean ownerWins(Manifest mf) {
+        Map<String, Object> rules = obj(mf.raw.get("rules"));
+        return rules != null && "owner_wins".equals(rules.get("proxyOverride"));
+    }
+
     /** §9.1 rules.proxies as {allowed, cap}, or null when it is not {allowed: boolean, cap: integer}. */
     static Object[] proxyRules(Manifest mf) {
         Map<String, Object> rules = obj(mf.raw.get("rules"));
@@ -1860,10 +1889,39 @@ public class Verifier {
             byVoter.computeIfAbsent(voter, x -> new ArrayList<>()).add(l.seq());
         }
         if ("final".equals(mf.revision)) {
-            for (Line m : markers) step.fail("seq " + m.seq() + ": ballot_superseded under the \"final\" revision rule", m.seq());
+            // §12 V9, §4.3: under owner_wins one marker may supersede a proxy holder's ballot, for the
+            // owner's own second ballot on that matter; every other marker and second ballot fails.
+            boolean ownerWins = ownerWins(mf);
+            Map<Long, Long> allowedMarker = new LinkedHashMap<>(); // proxy ballot seq -> marker seq
+            for (Line m : markers) {
+                Map<String, Object> e = m.entry();
+                Object target = e.get("superseded_seq");
+                Map<String, Object> t = isCount(target) && count(target) < m.seq() ? lines.get((int) count(target)).entry() : null;
+                boolean ok = ownerWins && counted(t) && Objects.equals(t.get("matter"), e.get("matter")) && Objects.equals(t.get("party"), e.get("party"))
+                        && "proxy".equals(t.get("channel")) && !allowedMarker.containsKey(count(target));
+                if (!ok) {
+                    step.fail(ownerWins
+                            ? "seq " + m.seq() + ": under \"final\" only a proxy holder's ballot may be superseded, by the owner's own (superseded_seq " + show(target) + ")"
+                            : "seq " + m.seq() + ": ballot_superseded under the \"final\" revision rule", m.seq());
+                    continue;
+                }
+                allowedMarker.put(count(target), m.seq());
+            }
+            Set<Long> usedMarkers = new HashSet<>();
             for (Map.Entry<String, List<Long>> v : byVoter.entrySet()) {
                 List<Long> seqs = v.getValue();
-                for (int k = 1; k < seqs.size(); k++) step.fail("seq " + seqs.get(k) + ": a second ballot of " + v.getKey().replace('\u0000', '/') + " (the first is seq " + seqs.get(0) + ")", seqs.get(k));
+                for (int k = 1; k < seqs.size(); k++) {
+                    Long marker = allowedMarker.get(seqs.get(k - 1));
+                    Map<String, Object> second = lines.get((int) (long) seqs.get(k)).entry();
+                    if (k == 1 && marker != null && marker < seqs.get(k) && !"proxy".equals(second.get("channel"))) {
+                        usedMarkers.add(marker);
+                        continue;
+                    }
+                    step.fail("seq " + seqs.get(k) + ": a second ballot of " + v.getKey().replace('\u0000', '/') + " (the first is seq " + seqs.get(0) + ")", seqs.get(k));
+                }
+            }
+            for (Map.Entry<Long, Long> a : allowedMarker.entrySet()) {
+                if (!usedMarkers.contains(a.getValue())) step.fail("seq " + a.getValue() + ": supersedes the proxy ballot seq " + a.getKey() + ", but no ballot of the owner replaces it", a.getValue());
             }
             return;
         }
@@ -2141,10 +2199,294 @@ public class Verifier {
             if (l.seq() >= before || !m.key().equals(e.get("matter"))) continue;
             Object choice = !sealed ? e.get("choice") : openings != null ? openings.get(l.seq()) : "abstain";
             if (!(choice instanceof String c)) continue;
-            in.add(new BallotIn(l.seq(), e.get("party") instanceof String p ? p : null, c));
+            String channel = "proxy".equals(e.get("channel")) ? "proxy" : "paper_ballot".equals(e.get("type")) ? "paper" : e.get("channel") instanceof String ch ? ch : "online";
+            in.add(new BallotIn(l.seq(), e.get("party") instanceof String p ? p : null, c, channel));
         }
         return in;
     }
+
+
+    // =========================================================================================
+    // V12: credentials (§4.5, §12)
+
+    static final List<String> PARTY_KINDS = List.of("invite", "phone_binding", "certificate_binding", "letter", "letter_reissue", "proxy");
+    static final List<String> STAFF_KINDS = List.of("clerk", "auditor");
+    static final Pattern ISSUER = Pattern.compile("^(?:[a-z_]+:[A-Z2-7]{16}|unknown)$");
+    /** §12 V12: the credential kinds a counted ballot may be cast with, by channel. */
+    static final Map<String, List<String>> KINDS_BY_CHANNEL = Map.of(
+            "online", List.of("invite", "phone_binding", "certificate_binding", "letter", "letter_reissue"),
+            "paper", List.of("letter", "letter_reissue"),
+            "proxy", List.of("proxy"));
+
+    static boolean isKind(Object k) { return k instanceof String str && (PARTY_KINDS.contains(str) || STAFF_KINDS.contains(str)); }
+
+    static boolean isPartyKind(Object k) { return k instanceof String str && PARTY_KINDS.contains(str); }
+
+    void checkCredentials(Step step, Manifest mf, Map<String, Party> roster) {
+        Map<Long, Map<String, Object>> creds = new HashMap<>();
+        Map<Long, Long> revokedAt = new HashMap<>(); // credential seq -> seq of the entry that revoked it
+        boolean ownerWins = ownerWins(mf);
+        Map<String, Long> ownerVoted = new HashMap<>(); // party -> its first counted ballot not on channel proxy
+        Long closeSeq = null;
+        for (Line l : lines) {
+            Map<String, Object> e = l.entry();
+            if (e == null || !(e.get("type") instanceof String type)) continue;
+            long seq = l.seq();
+            String at = "seq " + seq;
+            if (type.equals("close") && closeSeq == null) closeSeq = seq;
+            if (type.equals("credential")) {
+                if (closeSeq != null) step.fail(at + ": a credential after the close at seq " + closeSeq, seq);
+                Object kind = e.get("kind");
+                if (!isKind(kind)) step.fail(at + ": kind " + show(kind) + " is not a credential kind", seq);
+                if (!(e.get("issuer") instanceof String is && ISSUER.matcher(is).matches())) step.fail(at + ": issuer " + show(e.get("issuer")) + " is not <role>:<16 base32> or unknown", seq);
+                if (!(e.get("created_at") instanceof String ca && instant(ca) != null)) step.fail(at + ": created_at " + show(e.get("created_at")) + " is not a time", seq);
+                if (isPartyKind(kind)) {
+                    if (!(e.get("party") instanceof String p && (roster == null || roster.containsKey(p)))) step.fail(at + ": a " + kind + " credential for " + show(e.get("party")) + ", not a roster party", seq);
+                    if (e.containsKey("holder")) step.fail(at + ": a party's credential has a holder", seq);
+                } else if (isKind(kind)) {
+                    if (e.containsKey("party")) step.fail(at + ": a " + kind + " credential names a party", seq);
+                    if (!(e.get("holder") instanceof String h && HOLDER.matcher(h).matches())) step.fail(at + ": holder " + show(e.get("holder")) + " is not 16 base32 symbols", seq);
+                }
+                if ("proxy".equals(kind)) {
+                    Object ref = e.get("proxy");
+                    Map<String, Object> t = isCount(ref) && count(ref) < seq ? lines.get((int) count(ref)).entry() : null;
+                    if (t == null || !"proxy".equals(t.get("type")) || !Objects.equals(t.get("party"), e.get("party"))) step.fail(at + ": a proxy credential without an earlier proxy entry of its party (proxy " + show(ref) + ")", seq);
+                } else if (e.containsKey("proxy")) {
+                    step.fail(at + ": a " + show(kind) + " credential names a proxy entry", seq);
+                }
+                if (e.containsKey("revokes")) {
+                    Object ref = e.get("revokes");
+                    revoke(step, creds, revokedAt, ref, seq);
+                    Map<String, Object> old = isCount(ref) ? creds.get(count(ref)) : null;
+                    if (old != null && (!Objects.equals(old.get("party"), e.get("party")) || !Objects.equals(old.get("holder"), e.get("holder")))) {
+                        step.fail(at + ": revokes seq " + count(ref) + ", a credential of another party or holder", seq);
+                    }
+                }
+                if ("letter_reissue".equals(kind)) {
+                    Object ref = e.get("revokes");
+                    Map<String, Object> old = isCount(ref) ? creds.get(count(ref)) : null;
+                    if (old == null || !("letter".equals(old.get("kind")) || "letter_reissue".equals(old.get("kind")))) step.fail(at + ": a letter_reissue must revoke an earlier letter, not " + show(ref), seq);
+                }
+                creds.put(seq, e);
+                continue;
+            }
+            if (type.equals("revocation")) {
+                if (closeSeq != null) step.fail(at + ": a revocation after the close at seq " + closeSeq, seq);
+                if (!(e.get("reason") instanceof String r) || blank(r)) step.fail(at + ": a revocation without a reason", seq);
+                revoke(step, creds, revokedAt, e.get("credential"), seq);
+                continue;
+            }
+            if (type.equals("objection")) {
+                if (!(e.get("party") instanceof String p && (roster == null || roster.containsKey(p)))) step.fail(at + ": an objection for " + show(e.get("party")) + ", not a roster party", seq);
+                boolean ok = e.get("disputes") instanceof List<?>;
+                if (ok) {
+                    for (Object d : (List<?>) e.get("disputes")) {
+                        Map<String, Object> t = isCount(d) && count(d) < seq ? lines.get((int) count(d)).entry() : null;
+                        if (!counted(t) || !Objects.equals(t.get("party"), e.get("party"))) ok = false;
+                    }
+                }
+                if (!ok) step.fail(at + ": disputes must list earlier ballots of the objecting party, not " + show(e.get("disputes")), seq);
+                continue;
+            }
+            boolean isCounted = COUNTED.contains(type);
+            boolean rejectedWithCredential = type.equals("ballot_rejected") && e.containsKey("credential");
+            if (!isCounted && !rejectedWithCredential) continue;
+            Object ref = e.get("credential");
+            String problem = unusable(creds, revokedAt, ref, seq);
+            if (!isCounted) {
+                // The box refused it: only that it names a credential of the log.
+                if (!(isCount(ref) && creds.containsKey(count(ref)))) step.fail(at + ": " + problem, seq);
+                continue;
+            }
+            if (problem != null) {
+                step.fail(at + ": " + (e.containsKey("credential") ? problem : "names no credential"), seq);
+            } else {
+                Map<String, Object> cred = creds.get(count(ref));
+                String channel = "paper_ballot".equals(type) && !"proxy".equals(e.get("channel")) ? "paper" : e.get("channel") instanceof String ch ? ch : null;
+                List<String> kinds = channel == null ? null : KINDS_BY_CHANNEL.get(channel);
+                if (!Objects.equals(cred.get("party"), e.get("party"))) step.fail(at + ": cast for " + show(e.get("party")) + " with credential seq " + count(ref) + " of " + show(cred.get("party")), seq);
+                else if (kinds == null || !(cred.get("kind") instanceof String k && kinds.contains(k))) step.fail(at + ": channel " + show(e.get("channel")) + " cannot use a " + show(cred.get("kind")) + " credential (seq " + count(ref) + ")", seq);
+                else if ("proxy".equals(cred.get("kind")) && !Objects.equals(cred.get("proxy"), e.get("proxy"))) step.fail(at + ": names proxy " + show(e.get("proxy")) + ", its credential seq " + count(ref) + " proxy " + show(cred.get("proxy")), seq);
+            }
+            if (!(e.get("party") instanceof String party)) continue;
+            if (type.equals("paper_ballot")) {
+                Object refs = e.get("clerk_credentials");
+                List<?> clerks = e.get("clerks") instanceof List<?> cl ? cl : List.of();
+                if (!(refs instanceof List<?> rl) || rl.size() != 2 || Objects.equals(rl.get(0), rl.get(1))) {
+                    step.fail(at + ": clerk_credentials must be two different credential seqs, not " + show(refs), seq);
+                } else {
+                    for (int k = 0; k < 2; k++) {
+                        Object r = rl.get(k);
+                        String why = unusable(creds, revokedAt, r, seq);
+                        Object clerk = k < clerks.size() ? clerks.get(k) : null;
+                        if (why != null) step.fail(at + ": clerk " + (k + 1) + " " + why, seq);
+                        else if (!"clerk".equals(creds.get(count(r)).get("kind"))) step.fail(at + ": clerk " + (k + 1) + "'s credential seq " + count(r) + " is not a clerk's", seq);
+                        else if (!Objects.equals(creds.get(count(r)).get("holder"), clerk)) step.fail(at + ": clerk " + show(clerk) + " does not hold credential seq " + count(r), seq);
+                    }
+                }
+            }
+            boolean proxy = "proxy".equals(e.get("channel"));
+            if (ownerWins && proxy && ownerVoted.containsKey(party)) step.fail(at + ": a proxy holder's ballot after the owner's own at seq " + ownerVoted.get(party) + " (owner_wins)", seq);
+            if (!proxy && !ownerVoted.containsKey(party)) ownerVoted.put(party, seq);
+        }
+    }
+
+    /** Why the credential {@code ref} cannot cast a ballot at {@code seq}, or null when it is live. */
+    static String unusable(Map<Long, Map<String, Object>> creds, Map<Long, Long> revokedAt, Object ref, long seq) {
+        if (!isCount(ref) || count(ref) >= seq || !creds.containsKey(count(ref))) return "names credential " + show(ref) + ", not an earlier credential entry";
+        Long by = revokedAt.get(count(ref));
+        if (by != null && by < seq) return "was cast with credential seq " + count(ref) + ", revoked at seq " + by;
+        return null;
+    }
+
+    static void revoke(Step step, Map<Long, Map<String, Object>> creds, Map<Long, Long> revokedAt, Object target, long by) {
+        if (!(isCount(target) && count(target) < by && creds.containsKey(count(target)))) {
+            step.fail("seq " + by + ": revokes " + show(target) + ", not an earlier credential entry", by);
+            return;
+        }
+        long t = count(target);
+        if (revokedAt.containsKey(t)) step.fail("seq " + by + ": revokes seq " + t + ", already revoked at seq " + revokedAt.get(t), by);
+        else revokedAt.put(t, by);
+    }
+
+    // =========================================================================================
+    // V13: the participation list (§11)
+
+    void checkParticipation(Step step, boolean required, byte[] bytes, List<Party> roster) {
+        if (bytes == null) {
+            if (required) step.fail("participation.jsonl is missing");
+            else step.skip("no participation.jsonl (a log from before the participation list)", true);
+            return;
+        }
+        if (roster == null) {
+            step.skip("cannot check: the roster is unusable (see V8)", false);
+            return;
+        }
+        // Per party: its first ballot or paper_ballot (seq, at) and the channels of all of them.
+        Map<String, Line> first = new HashMap<>();
+        Map<String, TreeSet<String>> channels = new HashMap<>();
+        for (Line l : lines) {
+            Map<String, Object> e = l.entry();
+            if (!counted(e) || !(e.get("party") instanceof String p) || !(e.get("channel") instanceof String ch)) continue;
+            first.putIfAbsent(p, l);
+            channels.computeIfAbsent(p, x -> new TreeSet<>()).add(ch);
+        }
+        List<String> want = new ArrayList<>();
+        List<Long> wantSeq = new ArrayList<>();
+        for (Party p : roster) {
+            Line f = first.get(p.party());
+            if (f == null) continue;
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("party", p.party());
+            line.put("parts", new ArrayList<Object>(p.parts()));
+            line.put("channels", new ArrayList<Object>(channels.get(p.party())));
+            line.put("seq", (double) f.seq());
+            line.put("at", f.entry().get("at") instanceof String a ? a : "");
+            want.add(canonOrNull(line));
+            wantSeq.add(f.seq());
+        }
+        String text = utf8(bytes);
+        if (text == null) {
+            step.fail("participation.jsonl is not UTF-8");
+            return;
+        }
+        if (!text.isEmpty() && !text.endsWith("\n")) step.fail("participation.jsonl does not end with a newline");
+        String body = text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+        List<String> got = text.isEmpty() ? List.of() : Arrays.asList(body.split("\n", -1));
+        Set<String> gotSet = new HashSet<>(got), wantSet = new HashSet<>(want);
+        for (int k = 0; k < want.size(); k++) if (!gotSet.contains(want.get(k))) step.fail("participation.jsonl lacks " + want.get(k), wantSeq.get(k));
+        for (int k = 0; k < got.size(); k++) if (!wantSet.contains(got.get(k))) step.fail("participation.jsonl line " + (k + 1) + " does not follow from the log: " + got.get(k));
+        if (step.ok && !got.equals(want)) step.fail("participation.jsonl is not in roster order, or repeats a line");
+    }
+
+    // =========================================================================================
+    // §12.1: the issuer report
+
+    List<String> issuerReport = null;
+
+    static final class IssuerLine {
+        final String issuer;
+        final TreeMap<String, Long> kinds = new TreeMap<>();
+        long before, after, within24h, disputed;
+        IssuerLine(String issuer) { this.issuer = issuer; }
+    }
+
+    List<String> issuerReport(String opensAt) {
+        long[] opens = opensAt == null || opensAt.isEmpty() ? null : instant(opensAt);
+        record Cred(String issuer, long[] created) {}
+        Map<Long, Cred> creds = new HashMap<>();
+        Map<String, IssuerLine> issuers = new LinkedHashMap<>();
+        Map<Long, long[]> firstUse = new LinkedHashMap<>(); // credential seq -> `at` of its first ballot (null: not a time)
+        Set<Long> firstUseSeen = new HashSet<>();
+        Map<Long, Long> ballotCredential = new HashMap<>(); // ballot seq -> the credential it names, if one of the log
+        Set<Long> disputed = new java.util.LinkedHashSet<>();
+        List<Long> samePairs = new ArrayList<>();
+        long objections = 0;
+        for (Line l : lines) {
+            Map<String, Object> e = l.entry();
+            if (e == null) continue;
+            Object type = e.get("type");
+            if ("credential".equals(type) && e.get("issuer") instanceof String issuer && e.get("kind") instanceof String kind) {
+                long[] created = e.get("created_at") instanceof String c ? instant(c) : null;
+                creds.put(l.seq(), new Cred(issuer, created));
+                IssuerLine il = issuers.computeIfAbsent(issuer, IssuerLine::new);
+                il.kinds.merge(kind, 1L, Long::sum);
+                if (created != null && opens != null && cmp(created, opens) < 0) il.before++;
+                else il.after++;
+                continue;
+            }
+            if ("objection".equals(type)) {
+                objections++;
+                if (e.get("disputes") instanceof List<?> ds) for (Object d : ds) if (isCount(d)) disputed.add(count(d));
+                continue;
+            }
+            if (!counted(e)) continue;
+            long[] at = e.get("at") instanceof String a ? instant(a) : null;
+            List<Long> used = new ArrayList<>();
+            Object ref = e.get("credential");
+            if (isCount(ref) && creds.containsKey(count(ref))) {
+                used.add(count(ref));
+                ballotCredential.put(l.seq(), count(ref));
+            }
+            if (e.get("clerk_credentials") instanceof List<?> cc) for (Object c : cc) if (isCount(c) && creds.containsKey(count(c))) used.add(count(c));
+            for (long c : used) {
+                if (firstUseSeen.add(c)) firstUse.put(c, at);
+            }
+            if ("paper_ballot".equals(type) && e.get("clerk_credentials") instanceof List<?> cc && cc.size() == 2) {
+                Cred a = isCount(cc.get(0)) ? creds.get(count(cc.get(0))) : null;
+                Cred b = isCount(cc.get(1)) ? creds.get(count(cc.get(1))) : null;
+                if (a != null && b != null && a.issuer().equals(b.issuer()) && inWindow(a.created(), opens) && inWindow(b.created(), opens)) samePairs.add(l.seq());
+            }
+        }
+        for (Map.Entry<Long, long[]> u : firstUse.entrySet()) {
+            Cred c = creds.get(u.getKey());
+            long[] at = u.getValue();
+            if (at == null || c.created() == null || cmp(at, c.created()) < 0) continue;
+            if (cmp(at, new long[] {c.created()[0] + 86400, c.created()[1]}) < 0) issuers.get(c.issuer()).within24h++;
+        }
+        for (long d : disputed) {
+            Long c = ballotCredential.get(d);
+            if (c != null) issuers.get(creds.get(c).issuer()).disputed++;
+        }
+        List<String> out = new ArrayList<>();
+        out.add("issuers: credentials created before / after the window opened, used to vote within 24 h, ballots disputed");
+        if (issuers.isEmpty()) out.add("  (no credential entries)");
+        for (IssuerLine il : issuers.values()) {
+            List<String> kinds = new ArrayList<>();
+            for (Map.Entry<String, Long> k : il.kinds.entrySet()) kinds.add(k.getKey() + " " + k.getValue());
+            out.add("  " + il.issuer + "  before " + il.before + "  after " + il.after + "  within 24 h " + il.within24h + "  disputed " + il.disputed + "  (" + String.join(", ", kinds) + ")");
+        }
+        out.add("objections: " + objections);
+        if (!samePairs.isEmpty()) {
+            List<String> ss = new ArrayList<>();
+            for (long x : samePairs) ss.add(String.valueOf(x));
+            out.add("paper ballots entered by two clerks one issuer appointed during the window: seq " + String.join(", ", ss));
+        }
+        return out;
+    }
+
+    /** §12.1: created at or after the window opened, or at a time that is not one. */
+    static boolean inWindow(long[] created, long[] opens) { return opens == null || created == null || cmp(created, opens) >= 0; }
 
     // =========================================================================================
     // Output and main
@@ -2232,7 +2574,13 @@ public class Verifier {
             }
         }
         for (String r : v.recountSummary) out.append(r).append('\n');
-        out.append(failed.isEmpty() ? "result: OK" : "result: FAILED " + String.join(", ", failed)).append('\n');
+        if (v.issuerReport != null) for (String r : v.issuerReport) out.append(r).append('\n');
+        // §12: the result line, with the steps that passed as not applicable.
+        List<String> notApplicable = new ArrayList<>();
+        for (Step st : v.s.values()) if (st.ok && st.skipped) notApplicable.add(st.id);
+        out.append(!failed.isEmpty() ? "result: FAILED — " + String.join(", ", failed)
+                : !notApplicable.isEmpty() ? "result: OK — every step that applies passed (not applicable: " + String.join(", ", notApplicable) + ")"
+                : "result: OK — every step passed").append('\n');
         System.out.print(out);
         System.out.flush();
         System.exit(failed.isEmpty() ? 0 : 1);

@@ -338,6 +338,14 @@ export const CREDENTIAL_CASES: LedgerCase[] = [
     detail: /names credential 30, which is not the seq of an earlier credential entry/,
   },
   {
+    // A channel that names an Object.prototype member: a failure, not a crash of the verifier.
+    name: 'credentials: a ballot on channel "constructor"',
+    build: withCreds({ events: editBallot('p2', 'm1', { channel: 'constructor' }) }),
+    fails: ['V12'],
+    seqs: (b) => ({ V12: [ballotSeq(b, 'p2', 'm1')] }),
+    detail: /a ballot on channel "constructor" cannot be cast with a "phone_binding" credential/,
+  },
+  {
     name: "credentials: a paper ballot naming the auditor as a clerk, and one whose clerks are not its credentials' holders",
     build: withCreds({
       events: DEFAULT_EVENTS.map((e) =>

@@ -1119,7 +1119,8 @@ function checkCredentials(step: Step, manifest: Manifest, lines: Line[], roster:
       else if (!isCount(e.credential) || !creds.has(e.credential)) step.fail(`${at}: ${got}`, [l.seq]);
     } else if (counted) {
       const channel = (e.type === 'paper_ballot' && e.channel !== 'proxy' ? 'paper' : e.channel) as keyof typeof KINDS_FOR_CHANNEL;
-      const kinds = KINDS_FOR_CHANNEL[channel] as readonly unknown[] | undefined;
+      // Own keys only: a channel such as "constructor" must fail here, not reach Object.prototype.
+      const kinds = isStr(channel) && Object.hasOwn(KINDS_FOR_CHANNEL, channel) ? (KINDS_FOR_CHANNEL[channel] as readonly unknown[]) : undefined;
       if (got.cred.party !== e.party) step.fail(`${at}: was cast for party ${show(e.party)} with credential seq ${got.seq} of party ${show(got.cred.party)}`, [l.seq]);
       else if (!kinds || !kinds.includes(got.cred.kind)) step.fail(`${at}: a ${e.type === 'paper_ballot' ? 'paper ' : ''}ballot on channel ${show(e.channel)} cannot be cast with a ${show(got.cred.kind)} credential (seq ${got.seq})`, [l.seq]);
       else if (got.cred.kind === 'proxy' && got.cred.proxy !== e.proxy) step.fail(`${at}: names proxy ${show(e.proxy)} but its credential (seq ${got.seq}) was issued under proxy ${show(got.cred.proxy)}`, [l.seq]);
