@@ -148,8 +148,11 @@ run(`database outage${url ? '' : ' (skipped: DATABASE_URL not set)'}`, () => {
     const accepted = rows.filter((r) => r.status === 'accepted');
     expect(new Set(accepted.map((r) => r.party)).size).toBe(accepted.length);
     expect(accepted.length).toBeGreaterThanOrEqual(acknowledged.length);
-    const log = await ctx.db.select({ seq: ledgerEntries.seq }).from(ledgerEntries).where(eq(ledgerEntries.voteId, id)).orderBy(ledgerEntries.seq);
+    const log = await ctx.db.select({ seq: ledgerEntries.seq, type: ledgerEntries.type }).from(ledgerEntries).where(eq(ledgerEntries.voteId, id)).orderBy(ledgerEntries.seq);
     expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i));
-    expect(log.length).toBe(rows.length + 1);
+    // The setup, the seven owners' phone bindings listed at notice, then one entry per ballot.
+    expect(log.map((e) => e.type).slice(0, 8)).toEqual(['setup', ...owners.map(() => 'credential')]);
+    expect(log.filter((e) => e.type === 'ballot').length).toBe(rows.length);
+    expect(log.length).toBe(rows.length + 1 + owners.length);
   });
 });
