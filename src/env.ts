@@ -1,4 +1,29 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+
+/**
+ * Which proxies in front of the service are trusted to say who the client is (X-Forwarded-For).
+ * `none`: the socket's peer is the client and the header is ignored.
+ */
+export type TrustProxy = { kind: 'none' } | { kind: 'hops'; hops: number } | { kind: 'addresses'; addresses: string[] };
+
+const TrustProxySchema = z
+  .string()
+  .transform((raw, ctx): TrustProxy => {
+    const value = raw.trim();
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops > 10) ctx.addIssue({ code: 'custom', message: 'at most 10 proxy hops' });
+      return hops === 0 ? { kind: 'none' } : { kind: 'hops', hops };
+    }
+    const addresses = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = addresses.find((a) => !isIP(a));
+    if (!addresses.length || bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `a number of proxy hops (e.g. 1) or a comma-separated list of proxy IP addresses${bad ? `; not an IP address: ${bad}` : ''}` });
+    }
+    return { kind: 'addresses', addresses };
+  })
+  .optional();
 
 /**
  * The only reader of process.env. Everything else receives an `Env` value,
@@ -21,10 +46,19 @@ const EnvSchema = z.object({
   LINLI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Most ballot submissions of one vote committed in one transaction (group commit); 1 = one each. */
   LINLI_BOX_BATCH: z.coerce.number().int().min(1).max(1000).default(256),
+  /**
+   * Reverse proxies trusted to report the client address in X-Forwarded-For, which rate limits are
+   * keyed on. Unset or `0`: the socket's peer address is used and the header is ignored (anyone can
+   * write it). A number N: N proxies append to the header and the client is the entry N places from
+   * the right (the service must then be reachable only through them). A comma-separated list of IP
+   * addresses: entries are skipped from the right while they are one of these proxies, the first
+   * other one is the client (`10.0.0.2,10.0.0.3`). Malformed entries fall back to the peer address.
+   */
+  LINLI_TRUST_PROXY: TrustProxySchema,
   NODE_ENV: z.string().default('development'),
 });
 
-export type Env = z.infer<typeof EnvSchema> & { publicUrl: string };
+export type Env = z.infer<typeof EnvSchema> & { publicUrl: string; trustProxy: TrustProxy };
 
 export class ConfigError extends Error {}
 
@@ -38,5 +72,5 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   }
   const env = parsed.data;
   const publicUrl = (env.LINLI_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
-  return { ...env, publicUrl };
+  return { ...env, publicUrl, trustProxy: env.LINLI_TRUST_PROXY ?? { kind: 'none' } };
 }

@@ -18,7 +18,7 @@ export class Keyring {
   ) {}
 
   /** HMAC-SHA256 of a personal number; `kind` separates domains so a phone hash never equals a certificate hash. */
-  hash(kind: 'phone' | 'certificate' | 'proxy-holder' | 'opt-out' | 'staff', value: string): string {
+  hash(kind: 'phone' | 'certificate' | 'proxy-holder' | 'opt-out' | 'staff' | 'rate-limit', value: string): string {
     return bytesToHex(hmac(sha256, this.pepper, utf8ToBytes(`${kind}:${value}`)));
   }
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, pgTable, text, timestamp, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, pgTable, primaryKey, text, timestamp, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -77,4 +77,44 @@ export const otpChallenges = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('otp_phone_hash').on(t.phoneHash, t.createdAt)],
+);
+
+/**
+ * One row per access token issued (keyed by the token's `jti`). The guard and the socket handshake
+ * accept a token only while its row is present, unrevoked and unexpired: signing out, or losing a
+ * role, ends a token before its `exp`. Rows past `expires_at` may be deleted.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    jti: uuid('jti').primaryKey(),
+    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** Why it was revoked: the holder signed out, or a role of theirs was removed. */
+    reason: text('reason'),
+  },
+  (t) => [
+    index('sessions_user').on(t.userId),
+    check('sessions_reason', sql`${t.reason} is null or ${t.reason} in ('sign_out','role_removed')`),
+    check('sessions_revoked_reason', sql`(${t.revokedAt} is null) = (${t.reason} is null)`),
+  ],
+);
+
+/**
+ * Fixed-window counters for abuse limits, shared by every node and kept across restarts. `key` is
+ * a keyed hash (of the client address, phone number, code or house), never the value itself;
+ * `window_start` is the start of the window the hit fell in. Rows past `expires_at` may be deleted.
+ */
+export const rateLimits = pgTable(
+  'rate_limits',
+  {
+    bucket: text('bucket').notNull(),
+    key: text('key').notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+    count: integer('count').notNull().default(0),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucket, t.key, t.windowStart] }), index('rate_limits_expires').on(t.expiresAt), check('rate_limits_count', sql`${t.count} >= 0`)],
 );

@@ -190,7 +190,7 @@ export async function run(opts: BenchOptions): Promise<Section> {
       await db.insert(roleGrants).values(people.map((p, i) => ({ userId: p.id, estateId: estate.id, role: i < MEMBERS ? 'council_member' : 'resident' })));
       const councilId = await createCouncil(db, estate.id, { name: '基准理事会', members: people.slice(0, MEMBERS).map((p, i) => ({ userId: p.id, role: i === 0 ? ('chair' as const) : ('member' as const) })) });
       const session = await createSession(db, estate.id, councilId, people[0]!.id, true, { title: '基准会议 Bench session', scheduledAt: new Date().toISOString(), agenda: [{ title: '议题一', description: '', minutes: 30 }] });
-      const tokens = await Promise.all(people.map(async (p) => (await issueToken(keys, PUBLIC_URL, p.id)).token));
+      const tokens = await Promise.all(people.map(async (p) => (await issueToken(db, keys, PUBLIC_URL, p.id)).token));
       seeded = { estateId: estate.id, sessionId: session.id, tokens };
     } finally {
       await handle.close();

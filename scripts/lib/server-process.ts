@@ -65,7 +65,7 @@ export async function seedOpenVote(db: Db, keys: Keyring, publicUrl: string, n: 
   });
   const signer = logSigner(keys, publicUrl);
   await publishNotice(db, { publicUrl, vkey: signer.vkey, keys, userId: null }, estate.id, vote.id, beijingDate(new Date(now - 20 * DAY)), new Date(now - 20 * DAY));
-  const tokens = await Promise.all(userIds.map(async (id) => (await issueToken(keys, publicUrl, id)).token));
+  const tokens = await Promise.all(userIds.map(async (id) => (await issueToken(db, keys, publicUrl, id)).token));
   return { estateId: estate.id, voteId: vote.id, tokens };
 }
 

@@ -2,9 +2,10 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { z } from 'zod';
 import { and, eq } from 'drizzle-orm';
-import { roleGrants, users, votes } from '../../db/schema/index.ts';
+import { roleGrants, sessions, users, votes } from '../../db/schema/index.ts';
 import { AppError } from '../errors.ts';
 import type { Deps } from '../http/context.ts';
+import { liveSession } from '../modules/auth/sessions.ts';
 import { verifyToken } from '../modules/auth/tokens.ts';
 import { phase, turnout } from '../modules/votes/service.ts';
 import type { DomainEvents } from './events.ts';
@@ -55,9 +56,15 @@ export function attachRealtime(http: HttpServer, deps: Deps): Realtime {
     try {
       const token = (socket.handshake.auth as { token?: unknown })?.token;
       if (typeof token !== 'string') throw new AppError('UNAUTHENTICATED', 'sign-in required');
-      const claims = await verifyToken(deps.keys, deps.env.publicUrl, token, deps.now?.());
-      const [user] = await deps.db.select({ id: users.id, isAdmin: users.isAdmin }).from(users).where(eq(users.id, claims.userId));
-      if (!user) throw new AppError('UNAUTHENTICATED', 'sign-in required');
+      const now = deps.now?.() ?? new Date();
+      const claims = await verifyToken(deps.keys, deps.env.publicUrl, token, now);
+      // As in the HTTP guard: the token's session must be live (one lookup, joined with the user).
+      const [user] = await deps.db
+        .select({ id: users.id, isAdmin: users.isAdmin })
+        .from(users)
+        .innerJoin(sessions, liveSession(claims.jti, claims.userId, now))
+        .where(eq(users.id, claims.userId));
+      if (!user) throw new AppError('UNAUTHENTICATED', 'this sign-in has ended; please sign in again');
       socket.data.userId = user.id;
       socket.data.isAdmin = user.isAdmin;
       next();

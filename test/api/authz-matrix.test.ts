@@ -16,7 +16,7 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { SignJWT, UnsecuredJWT, exportJWK } from 'jose';
 import { beforeAll, expect, it } from 'vitest';
-import { otpChallenges, parts, residentParts, roleGrants, users } from '../../db/schema/index.ts';
+import { otpChallenges, parts, residentParts, roleGrants, sessions, users } from '../../db/schema/index.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { sha256Hex } from '../../src/keys.ts';
 import { ESTATE_ROLES } from '../../src/modules/auth/roles.ts';
@@ -75,8 +75,10 @@ interface Row {
    * close …): built only for callers expected to succeed, and for the cross-estate check.
    */
   fresh?: (w: World, actor: Actor) => Promise<Input>;
-  /** Rate-limited route: every call goes to its own app instance (the limiter is per instance). */
+  /** Rate-limited route: every call comes from its own client address (limits count per address). */
   limited?: boolean;
+  /** The call ends the caller's session: it is made with a fresh token of the actor's, not the world's. */
+  ownToken?: boolean;
   /** Why the expectation is what it is, where it is not obvious; SECURITY marks a fixed bug. */
   note?: string;
 }
@@ -162,6 +164,7 @@ const ROUTES: Row[] = [
     },
   },
   { method: 'GET', path: '/api/me', allowed: SIGNED_IN, ok: 200 },
+  { method: 'POST', path: '/api/auth/sign-out', allowed: SIGNED_IN, ok: 204, ownToken: true, note: 'ends the session of the token it is called with' },
   {
     method: 'POST',
     path: '/api/me/bind',
@@ -421,7 +424,16 @@ async function send(app: App, method: string, url: string, opts: { token?: strin
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-const freshApp = (c: TestContext) => createApp(c.deps, { webRoot: '/nonexistent-web' });
+/**
+ * A client from an address of its own: limits are counted in the database per client address, so
+ * a new address (not a new app instance) starts a fresh short-window budget. The address is the
+ * socket's peer, as @hono/node-server gives it.
+ */
+let nextAddress = 0;
+const freshApp = (c: TestContext): App => {
+  const remoteAddress = `198.51.${Math.floor(nextAddress / 250) % 250}.${(nextAddress++ % 250) + 1}`;
+  return { request: (url: string, init?: RequestInit) => c.app.request(url, init, { incoming: { socket: { remoteAddress } } }) } as unknown as App;
+};
 
 describeEachDb('authorization matrix, token attacks, abuse limits, security headers', (ctx) => {
   let w: World;
@@ -453,7 +465,7 @@ describeEachDb('authorization matrix, token attacks, abuse limits, security head
     const residentToken = (await ok(c.call('POST', '/api/auth/sign-in', { body: { code: invite.code } }), 200)).token as string;
     const residentId = (await ok(c.call('GET', '/api/me', { token: residentToken }), 200)).user.id as string;
     // That token was issued on 1 March (the test clock) and has expired by NOW: a fresh one, as makeUser does.
-    users_.resident = { id: residentId, token: (await issueToken(c.deps.keys, c.deps.env.publicUrl, residentId)).token };
+    users_.resident = { id: residentId, token: (await issueToken(c.db, c.deps.keys, c.deps.env.publicUrl, residentId)).token };
     const intruder = await makeUser(c, { name: 'intruder', roles: ESTATE_ROLES.map((r) => ({ estateId: other, role: r })) });
 
     // The council: its chair and a member hold those roles.
@@ -620,7 +632,9 @@ describeEachDb('authorization matrix, token attacks, abuse limits, security head
     const query = fresh.query ?? input.query;
     const url = fill(row.path, params) + (query ? `?${query}` : '');
     const app = row.limited ? freshApp(ctx()) : ctx().app;
-    const res = await send(app, row.method, url, { token: w.tokens[actor], body: fresh.body ?? input.body, raw: fresh.raw ?? input.raw });
+    const id = w.ids[actor];
+    const token = row.ownToken ? (id ? (await issueToken(ctx().db, ctx().deps.keys, ctx().deps.env.publicUrl, id, w.t.now)).token : undefined) : w.tokens[actor];
+    const res = await send(app, row.method, url, { token, body: fresh.body ?? input.body, raw: fresh.raw ?? input.raw });
     expect(res.status, `${row.method} ${url}: ${JSON.stringify(res.body).slice(0, 300)}`).toBe(want);
     if (want === 401 && row.allowed !== 'public') expect(res.body.error.code).toBe('UNAUTHENTICATED');
     if (want === 403) expect(res.body.error.code).toBe('FORBIDDEN');
@@ -853,8 +867,12 @@ describeEachDb('authorization matrix, token attacks, abuse limits, security head
       let j = new SignJWT({}).setProtectedHeader({ alg: o.alg ?? 'EdDSA', typ: 'JWT', ...(o.jwk ? { jwk: o.jwk } : {}), ...(o.crit ? { crit: ['x-linli'], 'x-linli': 1 } : {}) } as never);
       if (o.sub !== false) j = j.setSubject(userId);
       if (o.aud !== false) j = j.setAudience(TOKEN_AUDIENCE);
-      if (o.jti !== false) j = j.setJti(randomUUID());
+      const jti = randomUUID();
+      if (o.jti !== false) j = j.setJti(jti);
       j = j.setIssuer(issuer).setIssuedAt(iat).setExpirationTime(iat + 3600);
+      // Each hand-signed token gets a live session, so every attack is refused for its one defect,
+      // not merely for lacking a session.
+      if (o.jti !== false) await c.db.insert(sessions).values({ jti, userId, expiresAt: new Date((iat + 3600) * 1000) });
       return edit(j).sign(o.key ?? c.deps.keys.privateKey, o.crit ? ({ crit: { 'x-linli': true } } as never) : undefined);
     };
     const hs: Attack['hs'] = (secret) => new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(userId).setAudience(TOKEN_AUDIENCE).setIssuer(issuer).setIssuedAt(iat).setExpirationTime(iat + 3600).setJti(randomUUID()).sign(createSecretKey(Buffer.from(secret)));
@@ -914,7 +932,7 @@ describeEachDb('authorization matrix, token attacks, abuse limits, security head
     expect(res.status).toBe(401);
     expect(res.body.error.messageZh).toContain('过期');
     // A token issued by the server expires after seven days on the server's clock.
-    const { token } = await issueToken(ctx().deps.keys, ctx().deps.env.publicUrl, w.ids.organizer!, new Date(w.t.now.getTime() - 8 * 86400_000));
+    const { token } = await issueToken(ctx().db, ctx().deps.keys, ctx().deps.env.publicUrl, w.ids.organizer!, new Date(w.t.now.getTime() - 8 * 86400_000));
     expect((await send(ctx().app, 'GET', '/api/me', { token })).status).toBe(401);
   });
 

@@ -16,6 +16,7 @@ import { staffRef } from '../../src/modules/credentials/refs.ts';
 import { dispatchOwnerAlerts } from '../../src/modules/notifications/owner-alerts.ts';
 import { describeEachDb, makeEstate, makeUser, type TestContext } from '../support/app.ts';
 import { bindOwner, clock } from '../support/votes.ts';
+import { issueToken } from '../../src/modules/auth/tokens.ts';
 
 const E10 = readFileSync(path.resolve(import.meta.dirname, '../../../shared/vectors/recount/T1/register.csv'), 'utf8');
 const SCAN = (n: number) => n.toString(16).padStart(64, '0');
@@ -245,7 +246,10 @@ describeEachDb('credentials on the ledger (rules.md §7)', (ctx) => {
     const log = await logOf(ctx(), s.id);
     const clerkB = log.find((e) => e.type === 'credential' && e.holder === staffRef(ctx().deps.keys, s.estate.id, s.clerkB.id))!;
     expect(log.at(-1)).toMatchObject({ type: 'revocation', credential: clerkB.seq, reason: 'clerk role removed' });
-    expect((await s.paper(s.clerkB.token, 'U1', 1)).status).toBe(403);
+    // Their sign-ins ended with the role; signed in again, they are no clerk of this vote.
+    expect((await s.paper(s.clerkB.token, 'U1', 1)).status).toBe(401);
+    const again = await issueToken(ctx().db, ctx().deps.keys, ctx().deps.env.publicUrl, s.clerkB.id);
+    expect((await s.paper(again.token, 'U1', 1)).status).toBe(403);
     expect((await ctx().call('DELETE', `/api/estates/${s.estate.id}/users/${s.org.id}/roles/organizer`, { token: s.org.token })).status).toBe(409);
     expect((await ctx().call('DELETE', `/api/estates/${s.estate.id}/users/${s.clerkB.id}/roles/clerk`, { token: s.org.token })).status).toBe(404);
     expect(failures(await verify(ctx(), s.url, s.org.token))).toEqual([]);

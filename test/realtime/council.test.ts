@@ -23,7 +23,7 @@ async function seedCouncil(running: RunningServer) {
   for (let i = 0; i < MEMBERS + 2; i++) {
     const [u] = await db.insert(users).values({ displayName: i === 0 ? '陈理事长' : `代表${i}` }).returning({ id: users.id });
     await db.insert(roleGrants).values({ userId: u!.id, estateId: estate.id, role: i < MEMBERS ? 'council_member' : 'resident' });
-    people.push({ id: u!.id, token: (await issueToken(keys, env.publicUrl, u!.id)).token });
+    people.push({ id: u!.id, token: (await issueToken(db, keys, env.publicUrl, u!.id)).token });
   }
   const councilId = await createCouncil(db, estate.id, { name: '东邻里理事会', members: people.slice(0, MEMBERS).map((p, i) => ({ userId: p.id, role: i === 0 ? 'chair' : 'member' })) });
   return { estateId: estate.id, councilId, chair: people[0]!, members: people.slice(1, MEMBERS), observers: people.slice(MEMBERS) };
@@ -99,7 +99,7 @@ describe('council session over Socket.IO (one node, real clients)', () => {
   });
 
   it('refuses strangers, bad payloads and members doing the chair’s work', async () => {
-    const stranger = clientOf(running.url, (await issueToken(running.deps.keys, running.deps.env.publicUrl, (await running.deps.db.insert(users).values({ displayName: 'x' }).returning({ id: users.id }))[0]!.id)).token, clients);
+    const stranger = clientOf(running.url, (await issueToken(running.deps.db, running.deps.keys, running.deps.env.publicUrl, (await running.deps.db.insert(users).values({ displayName: 'x' }).returning({ id: users.id }))[0]!.id)).token, clients);
     expect(await stranger.emitWithAck('session:join', { estateId: s.estateId, sessionId: session.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     const member = clientOf(running.url, s.members[30]!.token, clients);
     await join(member, s.estateId, session.id);

@@ -6,7 +6,8 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/env.ts';
 import { createLogger } from '../../src/logger.ts';
-import { issueToken } from '../../src/modules/auth/tokens.ts';
+import { SignJWT } from 'jose';
+import { TOKEN_AUDIENCE, issueToken } from '../../src/modules/auth/tokens.ts';
 import { parseCsv } from '../../src/domain/register/csv.ts';
 import { createEstate, importRegister } from '../../src/modules/registry/service.ts';
 import type { ClientToServerEvents, ServerToClientEvents, TurnoutPush } from '../../src/realtime/protocol.ts';
@@ -34,7 +35,14 @@ describe('live turnout over Socket.IO (real server, real clients)', () => {
       const [person] = await running.deps.db.select({ id: persons.id }).from(persons).where(and(eq(persons.estateId, estate), eq(persons.ref, ref)));
       await running.deps.db.transaction((tx) => bindPerson(tx as unknown as Db, running.deps.keys, { personId: person!.id, userId: u!.id, via: 'phone', now: new Date() }));
     }
-    return (await issueToken(running.deps.keys, running.deps.env.publicUrl, u!.id)).token;
+    return (await issueToken(running.deps.db, running.deps.keys, running.deps.env.publicUrl, u!.id)).token;
+  }
+
+  /** A well-formed token signed by another deployment's key. */
+  async function foreignToken() {
+    const other = (await import('../../src/keys.ts')).Keyring.generate();
+    const iat = Math.floor(Date.now() / 1000);
+    return new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' }).setSubject(randomUUID()).setAudience(TOKEN_AUDIENCE).setIssuer(running.deps.env.publicUrl).setIssuedAt(iat).setExpirationTime(iat + 3600).setJti(randomUUID()).sign(other.privateKey);
   }
 
   const client = (token?: string): Client => {
@@ -78,7 +86,7 @@ describe('live turnout over Socket.IO (real server, real clients)', () => {
   });
 
   it('refuses a handshake without a token or with a bad one', async () => {
-    for (const token of [undefined, 'garbage', (await issueToken((await import('../../src/keys.ts')).Keyring.generate(), running.deps.env.publicUrl, randomUUID())).token]) {
+    for (const token of [undefined, 'garbage', await foreignToken()]) {
       const c = client(token);
       const err = await new Promise<Error>((resolve) => c.on('connect_error', resolve));
       expect(err.message).toMatch(/sign-in|invalid|unauthorized/i);

@@ -85,7 +85,7 @@ export function describeEachDb(name: string, fn: (get: () => TestContext, target
 export async function makeUser(ctx: TestContext, opts: { name?: string; isAdmin?: boolean; roles?: { estateId: string; role: EstateRole }[] } = {}) {
   const [u] = await ctx.db.insert(users).values({ displayName: opts.name ?? 'Test user', isAdmin: opts.isAdmin ?? false }).returning({ id: users.id });
   for (const r of opts.roles ?? []) await ctx.db.insert(roleGrants).values({ userId: u!.id, estateId: r.estateId, role: r.role });
-  const { token } = await issueToken(ctx.deps.keys, ctx.deps.env.publicUrl, u!.id);
+  const { token } = await issueToken(ctx.db, ctx.deps.keys, ctx.deps.env.publicUrl, u!.id);
   return { id: u!.id, token };
 }
 

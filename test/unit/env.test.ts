@@ -22,6 +22,9 @@ describe('configuration', () => {
     [{ LINLI_PUBLIC_URL: 'not a url' }, 'LINLI_PUBLIC_URL'],
     [{ LINLI_LOG_LEVEL: 'loud' }, 'LINLI_LOG_LEVEL'],
     [{ LINLI_SECRET: 'short' }, 'LINLI_SECRET'],
+    [{ LINLI_TRUST_PROXY: 'true' }, 'LINLI_TRUST_PROXY'],
+    [{ LINLI_TRUST_PROXY: '11' }, 'LINLI_TRUST_PROXY'],
+    [{ LINLI_TRUST_PROXY: '10.0.0.1, proxy.local' }, 'LINLI_TRUST_PROXY'],
   ])('fails fast on %o naming the variable', (source, name) => {
     expect(() => readEnv(source)).toThrow(ConfigError);
     expect(() => readEnv(source)).toThrow(new RegExp(`${name}: `));
@@ -29,5 +32,12 @@ describe('configuration', () => {
 
   it('treats empty strings as unset', () => {
     expect(readEnv({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+  });
+
+  it('reads LINLI_TRUST_PROXY as off, a count of hops, or a list of proxy addresses', () => {
+    expect(readEnv({}).trustProxy).toEqual({ kind: 'none' });
+    expect(readEnv({ LINLI_TRUST_PROXY: '0' }).trustProxy).toEqual({ kind: 'none' });
+    expect(readEnv({ LINLI_TRUST_PROXY: '2' }).trustProxy).toEqual({ kind: 'hops', hops: 2 });
+    expect(readEnv({ LINLI_TRUST_PROXY: '10.0.0.7, ::1' }).trustProxy).toEqual({ kind: 'addresses', addresses: ['10.0.0.7', '::1'] });
   });
 });

@@ -1,9 +1,10 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Context, MiddlewareHandler } from 'hono';
-import { ballotLetters, estates, roleGrants, users, votes } from '../../../db/schema/index.ts';
+import { ballotLetters, estates, roleGrants, sessions, users, votes } from '../../../db/schema/index.ts';
 import { AppError, forbidden } from '../../errors.ts';
 import type { AppEnv, Principal } from '../../http/context.ts';
 import type { EstateRole } from './roles.ts';
+import { liveSession } from './sessions.ts';
 import { verifyToken } from './tokens.ts';
 
 /**
@@ -26,9 +27,13 @@ export const Access = {
 
 const unauthenticated = () =>
   new AppError('UNAUTHENTICATED', 'sign-in required', undefined, '请先登录');
+/** A well-signed token whose session was ended (signed out, role removed) or whose user is gone. */
+export const sessionEnded = () =>
+  new AppError('UNAUTHENTICATED', 'this sign-in has ended; please sign in again', undefined, '登录已失效，请重新登录');
 
 /**
- * The caller of a request from its bearer token; with `estateId`, their roles there are read in the
+ * The caller of a request from its bearer token. The token's session (by jti) must be live: it is
+ * joined into the query that loads the user, and with `estateId` their roles there are read in the
  * same query (one round trip per request on the hot paths).
  */
 async function principalOf(c: Context<AppEnv>, estateId?: string): Promise<Principal> {
@@ -37,19 +42,25 @@ async function principalOf(c: Context<AppEnv>, estateId?: string): Promise<Princ
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) throw unauthenticated();
   const { keys, env, db } = c.var.deps;
-  const claims = await verifyToken(keys, env.publicUrl, match[1]!, c.var.deps.now?.());
+  const now = c.var.deps.now?.() ?? new Date();
+  const claims = await verifyToken(keys, env.publicUrl, match[1]!, now);
   if (estateId) {
     const [user] = await db
       .select({ id: users.id, isAdmin: users.isAdmin, roles: sql<string[]>`coalesce(array_agg(${roleGrants.role}) filter (where ${roleGrants.role} is not null), '{}')` })
       .from(users)
+      .innerJoin(sessions, liveSession(claims.jti, claims.userId, now))
       .leftJoin(roleGrants, and(eq(roleGrants.userId, users.id), eq(roleGrants.estateId, estateId)))
       .where(eq(users.id, claims.userId))
       .groupBy(users.id);
-    if (!user) throw unauthenticated();
+    if (!user) throw sessionEnded();
     return { userId: user.id, isAdmin: user.isAdmin, jti: claims.jti, roles: user.roles as EstateRole[] };
   }
-  const [user] = await db.select({ id: users.id, isAdmin: users.isAdmin }).from(users).where(eq(users.id, claims.userId));
-  if (!user) throw unauthenticated();
+  const [user] = await db
+    .select({ id: users.id, isAdmin: users.isAdmin })
+    .from(users)
+    .innerJoin(sessions, liveSession(claims.jti, claims.userId, now))
+    .where(eq(users.id, claims.userId));
+  if (!user) throw sessionEnded();
   return { userId: user.id, isAdmin: user.isAdmin, jti: claims.jti };
 }
 

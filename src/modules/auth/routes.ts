@@ -2,10 +2,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { App } from '../../app.ts';
 import { AppError } from '../../errors.ts';
 import { bearer, errorResponses, json, jsonBody } from '../../http/openapi.ts';
-import { rateLimit } from '../../http/rate-limit.ts';
-import { normalizePhone } from './codes.ts';
+import { hitLimits, LIMITS, rateLimit } from '../../http/rate-limit.ts';
+import { normalizeInviteCode, normalizePhone } from './codes.ts';
 import { access, Access, principal } from './guard.ts';
 import { bindByCertificate, profile, redeemInvite, requestOtp, verifyOtp } from './service.ts';
+import { revokeSession } from './sessions.ts';
 import { issueToken } from './tokens.ts';
 import { myParts } from '../registry/service.ts';
 import { registerInviteRoutes } from './invite-routes.ts';
@@ -23,10 +24,11 @@ function phoneOrThrow(input: string): string {
 }
 
 export function registerAuthRoutes(app: App) {
-  // One limiter per app instance: guesses of codes from one address are slowed to 20 a minute.
-  const signInLimit = rateLimit({ windowMs: 60_000, max: 20, name: 'sign-in' });
+  // Counted in the database (all nodes, across restarts): guesses of codes from one address are
+  // slowed to 20 a minute; daily caps per phone number, code and house are hit in the handlers.
+  const signInLimit = rateLimit(LIMITS.signIn);
   // Certificate numbers are guessable in sequence: binding attempts get their own, tighter budget.
-  const bindLimit = rateLimit({ windowMs: 60_000, max: 10, name: 'binding' });
+  const bindLimit = rateLimit(LIMITS.binding);
   registerInviteRoutes(app);
   app.openapi(
     createRoute({
@@ -40,8 +42,9 @@ export function registerAuthRoutes(app: App) {
     async (c) => {
       const { deps } = c.var;
       const { code } = c.req.valid('json');
+      await hitLimits(c, [{ limit: LIMITS.inviteCodeDay, key: normalizeInviteCode(code) }]);
       const { userId } = await redeemInvite(deps.db, deps.keys, code, deps.now?.());
-      const { token, expiresAt } = await issueToken(deps.keys, deps.env.publicUrl, userId, deps.now?.());
+      const { token, expiresAt } = await issueToken(deps.db, deps.keys, deps.env.publicUrl, userId, deps.now?.());
       deps.logger.info({ requestId: c.var.requestId, userId }, 'signed in by invite');
       return c.json({ token, expiresAt: expiresAt.toISOString() }, 200);
     },
@@ -60,6 +63,7 @@ export function registerAuthRoutes(app: App) {
     async (c) => {
       const { deps } = c.var;
       const phone = phoneOrThrow(c.req.valid('json').phone);
+      await hitLimits(c, [{ limit: LIMITS.otpRequestPhoneDay, key: phone }]);
       await requestOtp(deps.db, deps.keys, deps.sender, phone, deps.now?.());
       return c.json({ sent: true as const }, 202);
     },
@@ -77,9 +81,28 @@ export function registerAuthRoutes(app: App) {
     async (c) => {
       const { deps } = c.var;
       const body = c.req.valid('json');
-      const { userId } = await verifyOtp(deps.db, deps.keys, phoneOrThrow(body.phone), body.code, deps.now?.());
-      const { token, expiresAt } = await issueToken(deps.keys, deps.env.publicUrl, userId, deps.now?.());
+      const phone = phoneOrThrow(body.phone);
+      await hitLimits(c, [{ limit: LIMITS.otpVerifyPhoneDay, key: phone }]);
+      const { userId } = await verifyOtp(deps.db, deps.keys, phone, body.code, deps.now?.());
+      const { token, expiresAt } = await issueToken(deps.db, deps.keys, deps.env.publicUrl, userId, deps.now?.());
       return c.json({ token, expiresAt: expiresAt.toISOString() }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/sign-out',
+      summary: 'Sign out: ends this token’s session at once (a copy of the token no longer works)',
+      security: bearer,
+      middleware: [access(Access.user)] as const,
+      responses: { 204: { description: 'Signed out' }, ...errorResponses },
+    }),
+    async (c) => {
+      const { deps } = c.var;
+      await revokeSession(deps.db, principal(c).jti, 'sign_out', deps.now?.() ?? new Date());
+      deps.logger.info({ requestId: c.var.requestId, userId: principal(c).userId }, 'signed out');
+      return c.body(null, 204);
     },
   );
 
@@ -145,7 +168,9 @@ export function registerAuthRoutes(app: App) {
     }),
     async (c) => {
       const { deps } = c.var;
-      const result = await bindByCertificate(deps.db, deps.keys, principal(c).userId, c.req.valid('json'));
+      const body = c.req.valid('json');
+      await hitLimits(c, [{ limit: LIMITS.bindingPartDay, key: `${body.estateId}:${body.partId}` }]);
+      const result = await bindByCertificate(deps.db, deps.keys, principal(c).userId, body);
       return c.json(result, 200);
     },
   );

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { estates, invites, otpChallenges, ownerships, parts, personBindings, persons, registerImports, residentParts, roleGrants, users } from '../../../db/schema/index.ts';
 import { credentialsForBinding, credentialsForInvite, credentialsForRoleChange, partiesOfPerson, runningVotes, votedParties } from '../credentials/service.ts';
@@ -315,16 +316,18 @@ export async function bindByCertificate(
       .innerJoin(ownerships, eq(ownerships.partId, parts.id))
       .innerJoin(persons, eq(persons.id, ownerships.personId))
       .where(and(eq(parts.estateId, input.estateId), eq(parts.code, input.partId)));
-    const certificate = input.certificate.replace(/\s+/g, '');
-    if (!rows.length || !rows[0]!.certificateHash || rows[0]!.certificateHash !== keys.hash('certificate', certificate)) throw bindRefused();
+    // Every refusal does the same work and gives the same answer — no such house, a wrong number,
+    // another house's number, a wrong name, or the right number of a person bound to someone else —
+    // so a guess learns nothing, not even from the time it takes. The certificate number passed
+    // through the register import, so it never moves a binding; the owner's own phone code does.
+    const given = Buffer.from(keys.hash('certificate', input.certificate.replace(/\s+/g, '')), 'hex');
+    const stored = Buffer.from(rows[0]?.certificateHash ?? '00'.repeat(32), 'hex');
+    const numberOk = stored.length === given.length && timingSafeEqual(stored, given) && !!rows[0]?.certificateHash;
     const name = input.name?.trim();
     const candidates = rows.length === 1 && !name ? rows : rows.filter((r) => name && r.name === name);
-    const person = candidates[0];
-    if (!person || candidates.length !== 1) throw bindRefused();
-    // Bound to someone else: the same answer as a wrong number, so a guess learns nothing. The
-    // certificate number passed through the register import, so it never moves a binding; the
-    // owner's own phone code does.
-    if (person.boundTo && person.boundTo !== userId) throw bindRefused();
+    const person = candidates.length === 1 ? candidates[0]! : null;
+    const free = !!person && (!person.boundTo || person.boundTo === userId);
+    if (!numberOk || !person || !free) throw bindRefused();
     await bindPerson(tx as unknown as Db, keys, { personId: person.personId, userId, via: 'certificate', now: new Date() });
     return { personRef: person.ref };
   });

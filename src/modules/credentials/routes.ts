@@ -10,6 +10,7 @@ import { ESTATE_ROLES } from '../auth/roles.ts';
 import { VoteParams } from '../votes/schemas.ts';
 import { fileObjection, oversight, participation } from './oversight.ts';
 import { credentialsForRoleChange } from './service.ts';
+import { revokeSessionsOf } from '../auth/sessions.ts';
 
 const Participation = z
   .object({
@@ -123,8 +124,12 @@ export function registerCredentialRoutes(app: App) {
       const removed = await deps.db.transaction(async (tx) => {
         const t = tx as unknown as Db;
         const rows = await t.delete(roleGrants).where(and(eq(roleGrants.estateId, estateId), eq(roleGrants.userId, userId), eq(roleGrants.role, role))).returning({ id: roleGrants.id });
-        if (rows.length) await credentialsForRoleChange(t, deps.keys, { estateId, userId, role, grantedBy: me.userId, removed: true, at: now }, now);
-        return rows.length > 0;
+        if (!rows.length) return false;
+        await credentialsForRoleChange(t, deps.keys, { estateId, userId, role, grantedBy: me.userId, removed: true, at: now }, now);
+        // Their tokens stop working at once (they sign in again with what they still hold), in the
+        // same transaction as the removal: no request can slip between the two.
+        await revokeSessionsOf(t, userId, 'role_removed', now);
+        return true;
       });
       if (!removed) throw new AppError('NOT_FOUND', `role: this person holds no ${role} role in this estate`, [{ field: 'role', message: 'not held' }], '此人在本小区没有该身份');
       deps.logger.info({ requestId: c.var.requestId, estateId, role }, 'role removed');

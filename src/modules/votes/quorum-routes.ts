@@ -4,7 +4,8 @@ import type { App } from '../../app.ts';
 import { AppError, forbidden } from '../../errors.ts';
 import type { AppEnv } from '../../http/context.ts';
 import { bearer, errorResponses, json, jsonBody } from '../../http/openapi.ts';
-import { rateLimit } from '../../http/rate-limit.ts';
+import { hitLimits, LIMITS, rateLimit } from '../../http/rate-limit.ts';
+import { normalizeInviteCode } from '../auth/codes.ts';
 import { EstateIdParam } from '../registry/schemas.ts';
 import { access, Access, principal } from '../auth/guard.ts';
 import { issueToken } from '../auth/tokens.ts';
@@ -27,7 +28,7 @@ function isStaff(c: Context<AppEnv>, roles: readonly string[] = STAFF): boolean 
 
 /** Routes for reaching quorum: letters, proxies, extensions, reconciliation, outreach, cost sharing. */
 export function registerQuorumRoutes(app: App) {
-  const letterLimit = rateLimit({ windowMs: 60_000, max: 20, name: 'letter' });
+  const letterLimit = rateLimit(LIMITS.letter);
 
   app.openapi(
     createRoute({
@@ -79,8 +80,10 @@ export function registerQuorumRoutes(app: App) {
     }),
     async (c) => {
       const { deps } = c.var;
-      const out = await redeemLetter(deps.db, c.req.valid('json').code, now(c));
-      const { token, expiresAt } = await issueToken(deps.keys, deps.env.publicUrl, out.userId, deps.now?.());
+      const { code } = c.req.valid('json');
+      await hitLimits(c, [{ limit: LIMITS.letterCodeDay, key: normalizeInviteCode(code) }]);
+      const out = await redeemLetter(deps.db, code, now(c));
+      const { token, expiresAt } = await issueToken(deps.db, deps.keys, deps.env.publicUrl, out.userId, deps.now?.());
       deps.logger.info({ requestId: c.var.requestId, userId: out.userId, voteId: out.voteId }, 'signed in by ballot letter');
       return c.json({ token, expiresAt: expiresAt.toISOString(), estateId: out.estateId, voteId: out.voteId, party: out.party }, 200);
     },
