@@ -195,7 +195,7 @@ export async function redeemInvite(db: Db, keys: Keyring, rawCode: string, now =
 }
 
 /** On first start (no admin and no pending admin invite) creates a one-time admin invite. */
-export async function ensureAdminInvite(db: Db, now = new Date()): Promise<{ code: string } | null> {
+export async function ensureAdminInvite(db: Db, now = new Date()): Promise<{ code: string; expiresAt: Date } | null> {
   const [admin] = await db.select({ id: users.id }).from(users).where(eq(users.isAdmin, true)).limit(1);
   if (admin) return null;
   const [pending] = await db
@@ -207,8 +207,8 @@ export async function ensureAdminInvite(db: Db, now = new Date()): Promise<{ cod
     // The code itself is unrecoverable (only its hash is stored): replace the pending one.
     await db.delete(invites).where(eq(invites.id, pending.id));
   }
-  const { code } = await createInvite(db, { estateId: null, role: 'admin', label: 'Platform admin 平台管理员', validDays: 7 }, now);
-  return { code };
+  const { code, expiresAt } = await createInvite(db, { estateId: null, role: 'admin', label: 'Platform admin 平台管理员', validDays: 7 }, now);
+  return { code, expiresAt };
 }
 
 /**
