@@ -77,7 +77,7 @@ describe('the entry point', () => {
     expect(statSync(path.join(data, 'pglite')).mode & 0o777).toBe(0o700);
     const code = /^code: (\S+)$/m.exec(readFileSync(file, 'utf8'))![1]!;
     expect(code).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
-    expect(readFileSync(file, "utf8")).toContain("link: http://localhost:0/join");
+    expect(readFileSync(file, "utf8")).toContain(`link: http://localhost:0/join#${code}`);
     expect(out.stdout + out.stderr).not.toContain(code);
     expect(out.stdout + out.stderr).not.toContain(code.replace('-', ''));
   });

@@ -86,9 +86,12 @@ async function insertInvite(db: Db, input: CreateInviteInput, now: Date) {
   return { id: row!.id, code, expiresAt };
 }
 
-/** Link printed on letters and shown as a QR code. */
+/**
+ * Link printed on letters and shown as a QR code. The code is in the fragment, which browsers do
+ * not send: it never reaches a request log (ours, a proxy's, a CDN's). The join page reads it.
+ */
 export function inviteUrl(publicUrl: string, code: string): string {
-  return `${publicUrl}/join?code=${encodeURIComponent(code)}`;
+  return `${publicUrl}/join#${encodeURIComponent(code)}`;
 }
 
 /**
