@@ -8,6 +8,8 @@ import { ConfigError, readEnv } from '../src/env.ts';
 import { loadKeyring } from '../src/keys.ts';
 import { createLogger } from '../src/logger.ts';
 import { startServer, stopOnSignals } from '../src/server.ts';
+import { writeAdminCode } from '../src/data-dir.ts';
+import { ConsoleSender } from '../src/sender.ts';
 import { ensureAdminInvite, inviteUrl } from '../src/modules/auth/service.ts';
 import { seedDemo, writeAccounts, type DemoAccount } from './demo/seed.ts';
 
@@ -30,13 +32,19 @@ async function main() {
     await handle.close();
     return;
   }
-  const running = await startServer(env, { logger: createLogger(env.LINLI_LOG_LEVEL) });
+  // The demo's console outbox shows one-time codes (nowhere else does); a configured gateway is used as is.
+  const sender = env.sender === 'console' ? new ConsoleSender({ revealCodes: true }) : undefined;
+  const running = await startServer(env, { logger: createLogger(env.LINLI_LOG_LEVEL), sender });
   const demo = await seedDemo(running.deps);
   writeAccounts(file, demo.accounts);
   process.stdout.write(`linli demo on ${running.url} (database: ${running.handle.kind}, data in ${env.LINLI_DATA_DIR})\n`);
   printAccounts(demo.accounts, file);
   const admin = await ensureAdminInvite(running.deps.db);
-  if (admin) process.stdout.write(`  ${'platform admin'.padEnd(15)} ${admin.code}  ${inviteUrl(env.publicUrl, admin.code)}   (creates estates; shown once)\n`);
+  if (admin) {
+    const url = inviteUrl(env.publicUrl, admin.code);
+    const adminFile = writeAdminCode(env.LINLI_DATA_DIR, { code: admin.code, url, expiresAt: admin.expiresAt });
+    process.stdout.write(`  ${'platform admin'.padEnd(15)} ${admin.code}  ${url}   (creates estates; shown once, also in ${adminFile})\n`);
+  }
   process.stdout.write('\nOpen a link above on a phone or in a browser. Ctrl+C stops.\n');
   stopOnSignals(running);
 }

@@ -8,6 +8,7 @@ import { AppError } from './errors.ts';
 import type { AppEnv, Deps } from './http/context.ts';
 import { errorResponse, onError } from './http/errors.ts';
 import { apiReferencePage } from './http/reference.ts';
+import { redactPath } from './http/redact-path.ts';
 import { rejectUnstorableText } from './http/text-guard.ts';
 import { webClient } from './http/static.ts';
 import { registerAuthRoutes } from './modules/auth/routes.ts';
@@ -53,9 +54,10 @@ export function createApp(deps: Deps, opts: { webRoot?: string } = {}): App {
     c.set('principal', null);
     const started = performance.now();
     await next();
-    // Only method, path (no query: it may carry codes), status and timing are logged.
+    // Only method, path (no query, and code-like segments redacted: old /l/<code> links still
+    // arrive), status and timing are logged.
     deps.logger.info(
-      { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      { requestId: c.get('requestId'), method: c.req.method, path: redactPath(c.req.path), status: c.res.status, ms: Math.round(performance.now() - started) },
       'request',
     );
   });

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
@@ -9,6 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from '../db/schema/index.ts';
+import { prepareDataDir } from './data-dir.ts';
 
 export type Schema = typeof schema;
 /** The common Drizzle Postgres type: services never care whether PGlite or PostgreSQL is behind it. */
@@ -45,7 +46,8 @@ export async function createDb(opts: DbOptions): Promise<DbHandle> {
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     return { db, kind: 'postgres', close: () => client.end({ timeout: 5 }) };
   }
-  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+  // Created 0700; a world-writable folder is refused (ConfigError).
+  if (opts.dataDir) prepareDataDir(opts.dataDir);
   const client = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Db;

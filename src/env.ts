@@ -42,7 +42,19 @@ const EnvSchema = z.object({
   LINLI_SIGNING_KEY: z.string().min(40).optional(),
   /** Secret pepper for hashing phone and certificate numbers; shared by all nodes of a deployment. */
   LINLI_SECRET: z.string().min(16).optional(),
-  LINLI_SENDER: z.enum(['console']).default('console'),
+  /**
+   * How text messages (one-time codes, owner alerts, notices, reminders) leave: `http` posts them
+   * to an SMS gateway (LINLI_SMS_URL, chosen by default when that is set); `console` prints them
+   * with numbers and codes masked (development, or a deployment that deliberately sends no texts).
+   * Without either, `npm start` refuses to run unless NODE_ENV=development.
+   */
+  LINLI_SENDER: z.enum(['console', 'http']).optional(),
+  /** SMS gateway endpoint: each message is POSTed there as JSON `{ id, to, text, purpose, template? }`. */
+  LINLI_SMS_URL: z.string().url('must be an absolute URL such as https://sms.example.cn/send').optional(),
+  /** Gateway credential, sent as `Authorization: Bearer <key>`; never logged. */
+  LINLI_SMS_KEY: z.string().min(8, 'at least 8 characters').optional(),
+  /** The gateway's template or signature id (e.g. an approved 短信模板 id), passed through as `template`. */
+  LINLI_SMS_TEMPLATE: z.string().min(1).max(200).optional(),
   LINLI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Most ballot submissions of one vote committed in one transaction (group commit); 1 = one each. */
   LINLI_BOX_BATCH: z.coerce.number().int().min(1).max(1000).default(256),
@@ -55,10 +67,16 @@ const EnvSchema = z.object({
    * other one is the client (`10.0.0.2,10.0.0.3`). Malformed entries fall back to the peer address.
    */
   LINLI_TRUST_PROXY: TrustProxySchema,
-  NODE_ENV: z.string().default('development'),
+  /** `development` allows starting without a configured sender (console outbox). */
+  NODE_ENV: z.string().default('production'),
 });
 
-export type Env = z.infer<typeof EnvSchema> & { publicUrl: string; trustProxy: TrustProxy };
+export type Env = z.infer<typeof EnvSchema> & {
+  publicUrl: string;
+  trustProxy: TrustProxy;
+  /** The sender in effect: LINLI_SENDER, else `http` when LINLI_SMS_URL is set, else `console`. */
+  sender: 'console' | 'http';
+};
 
 export class ConfigError extends Error {}
 
@@ -72,5 +90,20 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   }
   const env = parsed.data;
   const publicUrl = (env.LINLI_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
-  return { ...env, publicUrl, trustProxy: env.LINLI_TRUST_PROXY ?? { kind: 'none' } };
+  const sender = env.LINLI_SENDER ?? (env.LINLI_SMS_URL ? 'http' : 'console');
+  if (sender === 'http') {
+    const missing = (['LINLI_SMS_URL', 'LINLI_SMS_KEY'] as const).filter((k) => !env[k]);
+    if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: required for the http sender`).join('\n')}`);
+  }
+  return { ...env, publicUrl, sender, trustProxy: env.LINLI_TRUST_PROXY ?? { kind: 'none' } };
+}
+
+/**
+ * Why the server must not start with this configuration's sender, or null: without a real sender
+ * one-time codes and owner alerts would never reach anyone, so that needs NODE_ENV=development or
+ * a deliberate LINLI_SENDER=console.
+ */
+export function senderRefusal(env: Env): string | null {
+  if (env.sender !== 'console' || env.LINLI_SENDER === 'console' || env.NODE_ENV === 'development') return null;
+  return 'linli: no message sender configured: set LINLI_SMS_URL and LINLI_SMS_KEY (or LINLI_SENDER=console to send no texts, or NODE_ENV=development)';
 }

@@ -4,12 +4,13 @@ import { serve } from '@hono/node-server';
 import { configureBox } from './modules/votes/sequencer.ts';
 import { createApp, type App } from './app.ts';
 import { createDb, migrate, type DbHandle } from './db.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { isDriverWriteRace } from './driver-race.ts';
 import type { Env } from './env.ts';
 import type { Deps } from './http/context.ts';
 import { loadKeyring } from './keys.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { ConsoleSender, type Sender } from './sender.ts';
+import { senderFromEnv, type Sender } from './sender.ts';
 import { attachRealtime, type Realtime } from './realtime/server.ts';
 import { closeVote, dueForClose } from './modules/votes/service.ts';
 import { maybeCheckpoint, signCheckpoint, votesAwaitingCheckpoint } from './modules/ledger/checkpoints.ts';
@@ -30,6 +31,7 @@ export interface RunningServer {
 /** Opens the database, applies migrations, and serves API and web client on one port. */
 export async function startServer(env: Env, opts: { sender?: Sender; logger?: Logger; webRoot?: string } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(env.LINLI_LOG_LEVEL);
+  prepareDataDir(env.LINLI_DATA_DIR);
   const handle = await createDb({ url: env.DATABASE_URL, dataDir: env.DATABASE_URL ? undefined : `${env.LINLI_DATA_DIR}/pglite` });
   await migrate(handle.db);
   const keys = loadKeyring({ dataDir: env.LINLI_DATA_DIR, signingKey: env.LINLI_SIGNING_KEY, secret: env.LINLI_SECRET });
@@ -41,7 +43,7 @@ export async function startServer(env: Env, opts: { sender?: Sender; logger?: Lo
     dbKind: handle.kind,
     env,
     keys,
-    sender: opts.sender ?? new ConsoleSender(),
+    sender: opts.sender ?? senderFromEnv(env, { db: handle.db, keys, logger }),
     logger,
     events: { voteChanged: (estateId, voteId) => relay.target?.events.voteChanged(estateId, voteId) },
   };

@@ -4,3 +4,4 @@ export * from './votes.ts';
 export * from './consult.ts';
 export * from './deliberation.ts';
 export * from './credentials.ts';
+export * from './deliveries.ts';

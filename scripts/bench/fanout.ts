@@ -199,7 +199,7 @@ export async function run(opts: BenchOptions): Promise<Section> {
 
     // ---- servers
     const prof = process.env.BENCH_FANOUT_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FANOUT_CPU_PROF}`] : [];
-    const linli = await startChild([...prof, '--import', 'tsx', 'src/index.ts'], { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: scratch.url, LINLI_DATA_DIR: dataDir, LINLI_PUBLIC_URL: PUBLIC_URL, LINLI_LOG_LEVEL: 'warn', NODE_ENV: 'production' }, opts.log);
+    const linli = await startChild([...prof, '--import', 'tsx', 'src/index.ts'], { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: scratch.url, LINLI_DATA_DIR: dataDir, LINLI_PUBLIC_URL: PUBLIC_URL, LINLI_LOG_LEVEL: 'warn', NODE_ENV: 'production', LINLI_SENDER: 'console' }, opts.log);
     stops.push(linli.stop);
     const bare = await startChild(['--input-type=module', '-e', BARE_SERVER], { ...process.env }, opts.log);
     stops.push(bare.stop);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { and, desc, eq, gt } from 'drizzle-orm';
 import { estates, persons, roleGrants, users, votes } from '../../db/schema/index.ts';
 import { issueLetters } from '../../src/modules/votes/letters.ts';
@@ -138,4 +138,6 @@ export async function seedDemo(deps: Pick<Deps, 'db' | 'keys' | 'env'>): Promise
 
 export function writeAccounts(file: string, accounts: DemoAccount[]) {
   writeFileSync(file, `${JSON.stringify(accounts, null, 2)}\n`, { mode: 0o600 });
+  // `mode` applies only when the file is created: a file from an earlier run is narrowed too.
+  chmodSync(file, 0o600);
 }

@@ -74,7 +74,8 @@ export function startServerProcess(env: Record<string, string>): Promise<ChildPr
   const prof = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env, LINLI_LOG_LEVEL: 'warn' },
+    // No texts leave a benchmark or crash test: the console outbox, deliberately (else the entry point refuses to start).
+    env: { ...process.env, LINLI_SENDER: 'console', ...env, LINLI_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return Promise.resolve(child);

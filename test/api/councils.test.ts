@@ -49,7 +49,7 @@ describeEachDb('neighbourhoods and councils', (ctx) => {
     expect(unknown.status).toBe(400);
     const ok = await ctx().call('POST', `/api/estates/${estate.id}/invites`, { token: org.token, body: { role: 'owner', personRef: 'P1' } });
     expect(ok.status).toBe(201);
-    expect(ok.body.url).toBe(`http://linli.test/join?code=${encodeURIComponent(ok.body.code)}`);
+    expect(ok.body.url).toBe(`http://linli.test/join#${encodeURIComponent(ok.body.code)}`);
     const signIn = await ctx().call('POST', '/api/auth/sign-in', { body: { code: ok.body.code } });
     const me = await ctx().call('GET', '/api/me', { token: signIn.body.token });
     expect(me.body.parts.map((p: any) => p.partId)).toEqual(['1-101']);

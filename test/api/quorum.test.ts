@@ -57,7 +57,7 @@ describeEachDb('reaching quorum: letters, proxies, paper, extensions, reconcilia
     expect(issued.body.letters).toHaveLength(8);
     const letterOf = (part: string) => issued.body.letters.find((l: any) => l.parts.some((p: any) => p.partId === part));
     expect(letterOf('U2').parts.map((p: any) => p.partId)).toEqual(['U2', 'U3']);
-    expect(letterOf('U2').url).toBe(`http://linli.test/l/${letterOf('U2').code}`);
+    expect(letterOf("U2").url).toBe(`http://linli.test/l#${letterOf("U2").code}`);
     expect(issued.body.vote.matters[0].thresholdZh).toContain('过半数');
     const stored = await ctx().db.select().from(ballotLetters).where(eq(ballotLetters.voteId, s.id));
     expect(stored.some((r) => r.codeHash.includes(letterOf('U1').code.replace(/-/g, '')))).toBe(false);

@@ -143,7 +143,8 @@ suite(title, () => {
 
   it('(b) an owner opens a letter’s QR link in a fresh browser, lands on the vote and votes', async () => {
     const page = await phone();
-    await page.goto(`${state.running.url}/l/${first.code}`);
+    // The QR link carries the code in the fragment (/l#<code>), which the browser never sends.
+    await page.goto(`${state.running.url}/l#${first.code}`);
     await page.waitForURL((u) => u.pathname === `/estates/${state.estateId}/votes/${voteId}`);
     await page.getByTestId('vote-page').waitFor();
     expect(page.url()).not.toContain(first.code);
@@ -163,6 +164,15 @@ suite(title, () => {
     expect(await page.getByTestId('vote-seq').count()).toBe(2);
     await page.getByTestId('recorded-receipts').waitFor();
     await shot(page, 'b-recorded');
+    expectClean(page);
+  });
+
+  it('(b2) a letter printed with the older /l/<code> link still signs in, and the code leaves the address bar', async () => {
+    const page = await phone();
+    await page.goto(`${state.running.url}/l/${second.code}`);
+    await page.waitForURL((u) => u.pathname === `/estates/${state.estateId}/votes/${voteId}`);
+    await page.getByTestId('vote-page').waitFor();
+    expect(page.url()).not.toContain(second.code);
     expectClean(page);
   });
 

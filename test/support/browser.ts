@@ -99,10 +99,10 @@ export function demoJourney(prefix: string) {
     return page;
   }
 
-  /** A phone signed in by an invite code through /join. */
+  /** A phone signed in by an invite code through its QR link, /join#<code>. */
   async function signIn(code: string): Promise<Page> {
     const page = await phone();
-    await page.goto(`${state.running.url}/join?code=${encodeURIComponent(code)}`);
+    await page.goto(`${state.running.url}/join#${encodeURIComponent(code)}`);
     await page.waitForFunction(() => !!localStorage.getItem('linli.token'));
     await page.waitForURL((u) => u.pathname !== '/join');
     return page;

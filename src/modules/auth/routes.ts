@@ -3,6 +3,7 @@ import type { App } from '../../app.ts';
 import { AppError } from '../../errors.ts';
 import { bearer, errorResponses, json, jsonBody } from '../../http/openapi.ts';
 import { hitLimits, LIMITS, rateLimit } from '../../http/rate-limit.ts';
+import { SendError } from '../../sender.ts';
 import { normalizeInviteCode, normalizePhone } from './codes.ts';
 import { access, Access, principal } from './guard.ts';
 import { bindByCertificate, profile, redeemInvite, requestOtp, verifyOtp } from './service.ts';
@@ -64,7 +65,14 @@ export function registerAuthRoutes(app: App) {
       const { deps } = c.var;
       const phone = phoneOrThrow(c.req.valid('json').phone);
       await hitLimits(c, [{ limit: LIMITS.otpRequestPhoneDay, key: phone }]);
-      await requestOtp(deps.db, deps.keys, deps.sender, phone, deps.now?.());
+      try {
+        await requestOtp(deps.db, deps.keys, deps.sender, phone, deps.now?.());
+      } catch (err) {
+        // The same answer as for an unknown number: a failed text must not tell which numbers are
+        // known. The delivery row and the sender's warning record the failure.
+        if (!(err instanceof SendError)) throw err;
+        deps.logger.warn({ requestId: c.var.requestId, delivery: err.deliveryId }, 'one-time code not sent');
+      }
       return c.json({ sent: true as const }, 202);
     },
   );

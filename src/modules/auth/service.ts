@@ -87,9 +87,12 @@ async function insertInvite(db: Db, input: CreateInviteInput, now: Date) {
   return { id: row!.id, code, expiresAt };
 }
 
-/** Link printed on letters and shown as a QR code. */
+/**
+ * Link printed on letters and shown as a QR code. The code is in the fragment, which browsers do
+ * not send: it never reaches a request log (ours, a proxy's, a CDN's). The join page reads it.
+ */
 export function inviteUrl(publicUrl: string, code: string): string {
-  return `${publicUrl}/join?code=${encodeURIComponent(code)}`;
+  return `${publicUrl}/join#${encodeURIComponent(code)}`;
 }
 
 /**
@@ -196,7 +199,7 @@ export async function redeemInvite(db: Db, keys: Keyring, rawCode: string, now =
 }
 
 /** On first start (no admin and no pending admin invite) creates a one-time admin invite. */
-export async function ensureAdminInvite(db: Db, now = new Date()): Promise<{ code: string } | null> {
+export async function ensureAdminInvite(db: Db, now = new Date()): Promise<{ code: string; expiresAt: Date } | null> {
   const [admin] = await db.select({ id: users.id }).from(users).where(eq(users.isAdmin, true)).limit(1);
   if (admin) return null;
   const [pending] = await db
@@ -208,8 +211,8 @@ export async function ensureAdminInvite(db: Db, now = new Date()): Promise<{ cod
     // The code itself is unrecoverable (only its hash is stored): replace the pending one.
     await db.delete(invites).where(eq(invites.id, pending.id));
   }
-  const { code } = await createInvite(db, { estateId: null, role: 'admin', label: 'Platform admin 平台管理员', validDays: 7 }, now);
-  return { code };
+  const { code, expiresAt } = await createInvite(db, { estateId: null, role: 'admin', label: 'Platform admin 平台管理员', validDays: 7 }, now);
+  return { code, expiresAt };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { readSheet } from 'read-excel-file/node';
 import type { Table } from '../../domain/register/csv.ts';
 import { AppError } from '../../errors.ts';
+import { checkXlsxArchive } from './zip-guard.ts';
 
 /**
  * Excel numbers are binary floats: a cell showing 89.1 may be stored as 89.09999999999999. An area
@@ -18,6 +19,8 @@ function numberText(raw: string): string {
 
 /** Reads the first sheet of an .xlsx register into the same Table shape as the CSV reader. */
 export async function readXlsxTable(data: Buffer): Promise<Table> {
+  // Zip bombs are refused before anything inflates the file.
+  checkXlsxArchive(data);
   let sheet: (string | number | boolean | null | object)[][];
   try {
     sheet = (await readSheet(data, { parseNumber: (s: string) => numberText(s), trim: true })) as never;

@@ -148,7 +148,7 @@ export async function issueLetters(
       parts: party.parts.map((x) => ({ partId: x.partId, building: x.building, entrance: x.entrance, floor: floors.get(x.partId) ?? null, areaCents: x.areaCents })),
       areaCents: party.areaCents,
       code,
-      url: `${input.publicUrl.replace(/\/$/, '')}/l/${code}`,
+      url: `${input.publicUrl.replace(/\/$/, '')}/l#${code}`,
       shareFen: shares ? party.parts.reduce((s, x) => s + (shares.byPart.get(x.partId) ?? 0), 0) : null,
     })),
   };
@@ -268,7 +268,7 @@ export async function recordProxy(
       input.now,
       { alert: true },
     );
-    return { id: row!.id, party: party.id, partIds: party.parts.map((x) => x.partId), holder: ref, seq: entry!.seq, code, url: `${input.publicUrl.replace(/\/$/, '')}/l/${code}` };
+    return { id: row!.id, party: party.id, partIds: party.parts.map((x) => x.partId), holder: ref, seq: entry!.seq, code, url: `${input.publicUrl.replace(/\/$/, '')}/l#${code}` };
   });
 }
 
