@@ -28,7 +28,7 @@ export interface Limit {
 const fromAddress = { en: 'from this address', zh: '来自同一网络地址的' };
 
 /**
- * Every limit in one place (docs/operations-sessions.md lists them). Short windows are per client
+ * Every limit in one place (docs/operations.md §9 lists them). Short windows are per client
  * address and slow guessing; daily caps are per phone number, per code and per house, and hold
  * whatever address the attempts come from.
  */
