@@ -45,7 +45,10 @@ export async function startServer(env: Env, opts: { sender?: Sender; logger?: Lo
     keys,
     sender: opts.sender ?? senderFromEnv(env, { db: handle.db, keys, logger }),
     logger,
-    events: { voteChanged: (estateId, voteId) => relay.target?.events.voteChanged(estateId, voteId) },
+    events: {
+      voteChanged: (estateId, voteId) => relay.target?.events.voteChanged(estateId, voteId),
+      sessionsEnded: (ended) => relay.target?.events.sessionsEnded?.(ended),
+    },
   };
   const app = createApp(deps, { webRoot: opts.webRoot });
   const server = await new Promise<Server>((resolve) => {

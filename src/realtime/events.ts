@@ -5,6 +5,8 @@
 export interface DomainEvents {
   /** Ballots, close or result of a vote changed (called after commit). */
   voteChanged(estateId: string, voteId: string): void;
+  /** Sign-ins ended (sign-out: one session; role removal: every session of a person), after commit. */
+  sessionsEnded?(ended: { userId: string } | { jti: string }): void;
 }
 
-export const noEvents: DomainEvents = { voteChanged() {} };
+export const noEvents: DomainEvents = { voteChanged() {}, sessionsEnded() {} };

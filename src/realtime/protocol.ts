@@ -49,6 +49,8 @@ export interface ClientToServerEvents {
 export interface SocketData {
   userId: string;
   isAdmin: boolean;
+  /** The token's session id (its `jti`). */
+  jti?: string;
   /** Sessions this socket joined: sessionId → estateId. */
   sessions?: Record<string, string>;
 }

@@ -67,6 +67,7 @@ export function attachRealtime(http: HttpServer, deps: Deps): Realtime {
       if (!user) throw new AppError('UNAUTHENTICATED', 'this sign-in has ended; please sign in again');
       socket.data.userId = user.id;
       socket.data.isAdmin = user.isAdmin;
+      socket.data.jti = claims.jti;
       next();
     } catch (err) {
       const e = new Error(err instanceof AppError ? err.message : 'unauthorized') as Error & { data?: unknown };
@@ -82,6 +83,8 @@ export function attachRealtime(http: HttpServer, deps: Deps): Realtime {
   }
 
   io.on('connection', (socket) => {
+    // Rooms by person and by sign-in, so an ended session closes its open sockets on every node.
+    void socket.join([`user:${socket.data.userId}`, `jti:${socket.data.jti}`]);
     socket.on('vote:watch', async (payload, ack) => {
       const reply = typeof ack === 'function' ? ack : () => {};
       try {
@@ -123,6 +126,9 @@ export function attachRealtime(http: HttpServer, deps: Deps): Realtime {
     events: {
       voteChanged(_estateId, voteId) {
         dirty.add(voteId);
+      },
+      sessionsEnded(ended) {
+        io.in('userId' in ended ? `user:${ended.userId}` : `jti:${ended.jti}`).disconnectSockets(true);
       },
     },
     async close() {

@@ -34,6 +34,17 @@ describe('socket handshake checks the session (real server, real clients)', () =
     return { id: u!.id, token: (await issueToken(running.deps.db, running.deps.keys, running.deps.env.publicUrl, u!.id)).token };
   }
 
+  /** Connects and resolves once connected, with a promise of the server-side disconnect. */
+  async function live(token: string): Promise<{ client: Client; dropped: Promise<string> }> {
+    const c: Client = connect(running.url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    clients.push(c);
+    await new Promise<void>((resolve, reject) => {
+      c.on('connect', () => resolve());
+      c.on('connect_error', reject);
+    });
+    return { client: c, dropped: new Promise((resolve) => c.on('disconnect', (reason) => resolve(reason))) };
+  }
+
   const http = (method: string, url: string, token: string) => running.app.request(url, { method, headers: { authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
@@ -56,6 +67,20 @@ describe('socket handshake checks the session (real server, real clients)', () =
     expect(await attempt(clerk.token)).toMatch(/^refused: .*sign-in has ended/);
     expect((await http('GET', '/api/me', clerk.token)).status).toBe(401);
     expect(await attempt(org.token)).toBe('connected');
+  });
+
+  it('an open socket is closed by the server when its session ends (role removal, sign-out)', async () => {
+    const estate = await createEstate(running.deps.db, { name: 'Socket live revocation' });
+    const org = await person(estate.id, 'organizer');
+    const clerk = await person(estate.id, 'clerk');
+    const clerkSocket = await live(clerk.token);
+    const orgSocket = await live(org.token);
+    expect((await http('DELETE', `/api/estates/${estate.id}/users/${clerk.id}/roles/clerk`, org.token)).status).toBe(200);
+    expect(await clerkSocket.dropped).toBe('io server disconnect');
+    // The organizer's socket stays until they sign out.
+    expect(orgSocket.client.connected).toBe(true);
+    expect((await http('POST', '/api/auth/sign-out', org.token)).status).toBe(204);
+    expect(await orgSocket.dropped).toBe('io server disconnect');
   });
 
   it('a signed-out token no longer connects', async () => {

@@ -109,6 +109,7 @@ export function registerAuthRoutes(app: App) {
     async (c) => {
       const { deps } = c.var;
       await revokeSession(deps.db, principal(c).jti, 'sign_out', deps.now?.() ?? new Date());
+      deps.events?.sessionsEnded?.({ jti: principal(c).jti });
       deps.logger.info({ requestId: c.var.requestId, userId: principal(c).userId }, 'signed out');
       return c.body(null, 204);
     },

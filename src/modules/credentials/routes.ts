@@ -132,6 +132,8 @@ export function registerCredentialRoutes(app: App) {
         return true;
       });
       if (!removed) throw new AppError('NOT_FOUND', `role: this person holds no ${role} role in this estate`, [{ field: 'role', message: 'not held' }], '此人在本小区没有该身份');
+      // Open sockets of that person close too (on every node), not only their next connection.
+      deps.events?.sessionsEnded?.({ userId });
       deps.logger.info({ requestId: c.var.requestId, estateId, role }, 'role removed');
       return c.json({ removed: true as const }, 200);
     },
