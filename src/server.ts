@@ -12,6 +12,7 @@ import { loadKeyring } from './keys.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { senderFromEnv, type Sender } from './sender.ts';
 import { attachRealtime, type Realtime } from './realtime/server.ts';
+import { pruneSessions } from './modules/auth/sessions.ts';
 import { closeVote, dueForClose } from './modules/votes/service.ts';
 import { maybeCheckpoint, signCheckpoint, votesAwaitingCheckpoint } from './modules/ledger/checkpoints.ts';
 import { logSigner } from './modules/ledger/keys.ts';
@@ -139,8 +140,14 @@ function scheduleCloses(deps: Deps, everyMs = 5000): () => void {
     }
   }, 2000);
   alerts.unref();
+  // Sessions expired for over a day serve no purpose: removed hourly (idempotent on every node).
+  const prune = setInterval(() => {
+    pruneSessions(deps.db, deps.now?.() ?? new Date()).catch((err) => deps.logger.warn({ err: { message: (err as Error).message } }, 'session pruning failed'));
+  }, 3600_000);
+  prune.unref();
   return () => {
     clearInterval(timer);
     clearInterval(alerts);
+    clearInterval(prune);
   };
 }
