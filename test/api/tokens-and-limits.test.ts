@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { rateLimits, sessions } from '../../db/schema/index.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { readEnv } from '../../src/env.ts';
-import { revokeSessionsOf } from '../../src/modules/auth/sessions.ts';
+import { pruneSessions, revokeSessionsOf } from '../../src/modules/auth/sessions.ts';
 import { TOKEN_AUDIENCE, issueToken } from '../../src/modules/auth/tokens.ts';
 import { describeEachDb, makeEstate, makeUser, type TestContext } from '../support/app.ts';
 
@@ -41,6 +41,23 @@ async function handSigned(ctx: TestContext, userId: string, omit: 'exp' | 'iat' 
 }
 
 describeEachDb('sessions: sign-out, revocation, required claims', (ctx) => {
+  it('pruning removes sessions expired over a day ago and keeps the rest', async () => {
+    const u = await makeUser(ctx());
+    const now = new Date('2026-06-01T12:00:00Z');
+    const old = randomUUID();
+    const recent = randomUUID();
+    await ctx().db.insert(sessions).values([
+      { jti: old, userId: u.id, createdAt: new Date('2026-05-20T00:00:00Z'), expiresAt: new Date('2026-05-27T00:00:00Z') },
+      { jti: recent, userId: u.id, createdAt: new Date('2026-05-25T00:00:00Z'), expiresAt: new Date('2026-06-01T00:00:00Z') },
+    ]);
+    expect(await pruneSessions(ctx().db, now)).toBe(1);
+    const left = (await ctx().db.select({ jti: sessions.jti }).from(sessions).where(eq(sessions.userId, u.id))).map((r) => r.jti);
+    expect(left).toContain(recent);
+    expect(left).not.toContain(old);
+    // The user's live token (issued now, far in the future of the clock above) is untouched.
+    expect((await ctx().call('GET', '/api/me', { token: u.token })).status).toBe(200);
+  });
+
   it('a token replayed after sign-out is refused; other sessions of the same person go on', async () => {
     const u = await makeUser(ctx());
     const second = await issueToken(ctx().db, ctx().deps.keys, ctx().deps.env.publicUrl, u.id);
