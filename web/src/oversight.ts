@@ -4,6 +4,7 @@
  * (src/domain/ledger/credentials.ts), whether it came from the server or from the browser's own
  * verification of an export.
  */
+import type { IssuerLine } from '../../src/domain/ledger/credentials.ts';
 import { t, type MessageKey } from './i18n.ts';
 import { formatDateTime } from './votes.ts';
 
@@ -31,14 +32,8 @@ export interface Participation {
   buildings: { building: string; total: number; took: number; parts: { partId: string; channels: string[]; at: string }[] }[];
 }
 
-export interface IssuerLine {
-  issuer: string;
-  kinds: Record<string, number>;
-  before: number;
-  after: number;
-  usedWithin24h: number;
-  disputed: number;
-}
+
+export type { IssuerLine };
 
 export interface Oversight {
   objections: { id: string; party: string; parts: string[]; seq: number; text: string; at: string; ageHours: number }[];
