@@ -49,6 +49,13 @@ describeEachDb('paper ballots (two-person entry)', (ctx) => {
     const mismatch = await paper(clerkB.token, 'U5', 'no', 5);
     expect(mismatch.status).toBe(409);
     expect(mismatch.body.error.messageZh).toContain('不一致');
+    // It says where the two differ: the answer to m1, and nothing else.
+    expect(mismatch.body.error.details.map((d: { field: string }) => d.field)).toEqual(['entry', 'entry.m1']);
+    // Another letter read differently in its scan and time received: both named.
+    expect((await paper(clerkA.token, 'U6', 'yes', 6)).status).toBe(202);
+    const twoWays = await paper(clerkB.token, 'U6', 'yes', 7, '2026-03-19T17:00:00+08:00');
+    expect(twoWays.status).toBe(409);
+    expect(twoWays.body.error.details.map((d: { field: string }) => d.field)).toEqual(['entry', 'entry.scanSha256', 'entry.receivedAt']);
     expect((await ctx().db.select().from(ballots).where(eq(ballots.voteId, id))).filter((b) => b.channel === 'paper')).toHaveLength(1);
     expect((await paper(clerkB.token, 'U5', 'no', 5, '2026-03-19T16:00:40+08:00')).status).toBe(202);
     expect((await paper(clerkA.token, 'U5', 'no', 5, '2026-03-19T16:00:00+08:00')).status).toBe(201);
@@ -60,7 +67,7 @@ describeEachDb('paper ballots (two-person entry)', (ctx) => {
     expect(late.body.error.messageZh).toContain('第一张有效选票');
 
     const queue = await ctx().call('GET', `${base}/${id}/paper`, { token: org.token });
-    expect(queue.body.entries.map((e: any) => e.status).sort()).toEqual(['matched', 'matched', 'matched', 'matched', 'matched', 'matched', 'mismatch', 'mismatch']);
+    expect(queue.body.entries.map((e: any) => e.status).sort()).toEqual(['matched', 'matched', 'matched', 'matched', 'matched', 'matched', 'mismatch', 'mismatch', 'mismatch', 'mismatch']);
 
     const log = await ctx().db.select().from(ledgerEntries).where(eq(ledgerEntries.voteId, id)).orderBy(ledgerEntries.seq);
     const paperEntry = JSON.parse(log.find((e) => e.type === 'paper_ballot')!.body);

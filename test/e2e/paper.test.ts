@@ -187,6 +187,10 @@ suite(title, () => {
     const r = await submitAndRead(page);
     expect(r.kind).toBe('mismatch');
     expect(r.text).toBe('两人录入不一致，已标记，未计入：请两人重新录入');
+    // It says where they differ: the first matter's answer, nothing else.
+    const differs = (await page.getByTestId('paper-differs').textContent()) ?? '';
+    expect(differs).toMatch(/^不一致之处：第一项 /);
+    expect(differs).not.toContain('扫描件');
     const color = await page.getByTestId('paper-result-text').evaluate((el) => getComputedStyle(el).color);
     expect(color).toBe('rgb(179, 38, 30)');
     const flagged = page.getByTestId('paper-queue-row').filter({ hasText: mismatchPart });
@@ -218,6 +222,24 @@ suite(title, () => {
     await expect.poll(() => page.getByTestId('service-count').textContent()).toMatch(/已送达 [1-9]\d* 户/);
     await page.getByTestId('service-form').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'paper-e-service.png') });
+    expectClean(page);
+  });
+
+  it('(f) a house number whose household already voted online is flagged before anything is typed', async () => {
+    const page = clerk1;
+    const took = await apiAs<{ buildings: { parts: { partId: string; channels: string[] }[] }[] }>(page, 'GET', `/api/estates/${state.estateId}/votes/${voteId}/participation`);
+    const voted = took.buildings.flatMap((b) => b.parts).find((p) => p.channels.includes('online') && p.partId !== matchPart && p.partId !== mismatchPart);
+    expect(voted, 'a household of the demo that voted online').toBeTruthy();
+    await page.goto(`${state.running.url}/estates/${state.estateId}/votes/${voteId}/paper`);
+    await page.getByTestId('paper-form').waitFor();
+    await page.getByTestId('paper-part').fill(voted!.partId);
+    const warn = page.getByTestId('paper-part-voted');
+    await warn.waitFor();
+    expect(await warn.textContent()).toContain('通过网上投票：这张纸质选票不会计入');
+    // A household that has not voted gets no such warning.
+    await page.getByTestId('paper-part').fill(roster.flatMap((r) => r.parts.map((x) => x.partId)).find((x) => !took.buildings.some((b) => b.parts.some((p) => p.partId === x)))!);
+    await expect.poll(() => warn.count()).toBe(0);
+    await shot(page, 'f-part-voted');
     expectClean(page);
   });
 });

@@ -307,7 +307,13 @@ export function registerVoteRoutes(app: App) {
       const out = await enterPaperBallot(deps.db, deps.keys, { estateId, voteId, clerkId: principal(c).userId, partId: body.partId, choices: body.choices, scanSha256: body.scanSha256, receivedAt: new Date(body.receivedAt), proxy: body.proxy ?? false, now: now(c) });
       if (out.status === 'awaiting_second_entry') return c.json(out, 202);
       if (out.status === 'mismatch') {
-        throw new AppError('CONFLICT', 'the two clerks’ entries differ: flagged for review, nothing counted; two clerks must enter this letter again', [{ field: 'entry', message: 'mismatch' }], '两位录入员的录入结果不一致，已标记待核查，未计入。请重新由两人录入');
+        // Which parts differ (matter keys, scanSha256, receivedAt, proxy), so the clerks know where to look.
+        throw new AppError(
+          'CONFLICT',
+          `the two clerks’ entries differ (${out.differs.join(', ')}): flagged for review, nothing counted; two clerks must enter this letter again`,
+          [{ field: 'entry', message: 'mismatch' }, ...out.differs.map((d) => ({ field: `entry.${d}`, message: 'differs' }))],
+          '两位录入员的录入结果不一致，已标记待核查，未计入。请重新由两人录入',
+        );
       }
       deps.events?.voteChanged(estateId, voteId);
       if (out.status === 'rejected') {

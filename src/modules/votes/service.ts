@@ -565,6 +565,19 @@ function paperKey(e: { partId: string; choices: { matter: string; choice: string
   return `${e.partId}|${choices}|${e.scanSha256.toLowerCase()}|${receivedMinute(e.receivedAt).toISOString()}|${e.proxy ? 'proxy' : 'owner'}`;
 }
 
+/** Where two entries of one letter differ: the matters (by key), the scan, the time received, proxy or owner. */
+function paperDifferences(a: Parameters<typeof paperKey>[0], b: Parameters<typeof paperKey>[0]): string[] {
+  const choiceOf = (e: typeof a) => new Map(e.choices.map((c) => [c.matter, c.choice]));
+  const [ca, cb] = [choiceOf(a), choiceOf(b)];
+  const matters = [...new Set([...ca.keys(), ...cb.keys()])].sort().filter((m) => ca.get(m) !== cb.get(m));
+  return [
+    ...matters,
+    ...(a.scanSha256.toLowerCase() !== b.scanSha256.toLowerCase() ? ['scanSha256'] : []),
+    ...(receivedMinute(a.receivedAt).getTime() !== receivedMinute(b.receivedAt).getTime() ? ['receivedAt'] : []),
+    ...(a.proxy !== b.proxy ? ['proxy'] : []),
+  ];
+}
+
 /** The ledger seq of a party's registered proxy, or null. */
 async function proxySeqOf(db: Db, voteId: string, party: string): Promise<number | null> {
   const [row] = await db.select({ seq: proxies.seq }).from(proxies).where(and(eq(proxies.voteId, voteId), eq(proxies.party, party)));
@@ -630,7 +643,7 @@ export async function enterPaperBallot(
     const agree = paperKey(first) === paperKey({ ...input, proxy: input.proxy ?? false });
     await t.update(paperEntries).set({ status: agree ? 'matched' : 'mismatch', pairId }).where(eq(paperEntries.id, other.id));
     await t.insert(paperEntries).values({ voteId: vote.id, party: party.id, partId: input.partId, choices: input.choices, scanSha256: input.scanSha256.toLowerCase(), receivedAt: input.receivedAt, clerkId: input.clerkId, proxy: input.proxy ?? false, status: agree ? 'matched' : 'mismatch', pairId, createdAt: input.now });
-    if (!agree) return { status: 'mismatch' as const, pairId };
+    if (!agree) return { status: 'mismatch' as const, pairId, differs: paperDifferences(first, { ...input, proxy: input.proxy ?? false }) };
     const proxySeq = input.proxy ? await proxySeqOf(t, vote.id, party.id) : null;
     const [firstClerk, secondClerk] = await Promise.all([clerkCredentialOf(t, vote.id, other.clerkId), clerkCredentialOf(t, vote.id, input.clerkId)]);
     if (!firstClerk || !secondClerk) {
