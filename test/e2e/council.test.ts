@@ -401,7 +401,10 @@ suite(title, () => {
     const item = chair.getByTestId('minutes-item').filter({ hasText: ITEM_1 });
     expect(await item.count()).toBe(1);
     const text = (await chair.getByTestId('minutes-text').textContent()) ?? '';
-    expect(text).toContain(`表态 Poll: ${POLL_QUESTION} → yes 1 / no 0 / abstain 0`);
+    // The minutes are a Chinese record: no English words in them (poll answers and labels in Chinese).
+    expect(text).toContain(`表态：${POLL_QUESTION} → 同意 1 / 反对 0 / 弃权 0`);
+    expect(text).toMatch(/出席：/);
+    expect(text).not.toMatch(/\b(yes|no|abstain|Started|Attendance|Minutes|Poll|Motion|carried|failed)\b/);
     expect(text).toContain('刘代表');
     expect(text).toContain(MOTION);
     expect(text).toContain(NOTES);

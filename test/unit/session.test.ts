@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ActionRefused, apply, decide, initialState, quorum, replay, type Action, type AgendaItem, type SessionEvent, type SessionState } from '../../src/domain/deliberation/session.ts';
+import { ActionRefused, apply, decide, initialState, minutesText, quorum, replay, type Action, type AgendaItem, type SessionEvent, type SessionState } from '../../src/domain/deliberation/session.ts';
 
 const AGENDA: AgendaItem[] = [
   { id: 'i1', title: '电梯', description: '', minutes: 20 },
@@ -100,5 +100,36 @@ describe('council session state', () => {
     ]);
     expect(state.motions[0]!.status).toBe('carried');
     expect(state.messages[0]!.hidden).toBe(true);
+  });
+
+  it('writes the minutes in Chinese only: poll answers, motion outcomes and labels', () => {
+    let state: SessionState = initialState(AGENDA);
+    const events: SessionEvent[] = [];
+    let n = 0;
+    const step = (userId: string, role: 'chair' | 'member', action: Action) => {
+      const d = decide(state, action, { userId, role, present: true }, () => `id${++n}`);
+      const e = { seq: state.seq + 1, type: d.type, actorId: userId, payload: d.payload, at: new Date(Date.UTC(2026, 10, 21, 11, 0, events.length)).toISOString() };
+      events.push(e);
+      state = apply(state, e);
+    };
+    step('c', 'chair', { type: 'session.start' });
+    step('c', 'chair', { type: 'item.open', itemId: 'i1' });
+    step('c', 'chair', { type: 'poll.open', question: '是否加装电梯？' });
+    const pollId = state.polls[0]!.id;
+    step('a', 'member', { type: 'poll.vote', pollId, choice: 'yes' });
+    step('b', 'member', { type: 'poll.vote', pollId, choice: 'abstain' });
+    step('c', 'chair', { type: 'poll.close', pollId });
+    step('a', 'member', { type: 'motion.propose', text: '提交业主大会表决' });
+    const motionId = state.motions[0]!.id;
+    step('b', 'member', { type: 'motion.second', motionId });
+    step('c', 'chair', { type: 'motion.withdraw', motionId });
+    step('c', 'chair', { type: 'item.close' });
+    step('c', 'chair', { type: 'session.end' });
+    const names: Record<string, string> = { a: '张代表', b: '李代表', c: '王主持' };
+    const text = minutesText('月度会议', AGENDA, events, (id) => names[id] ?? '—');
+    expect(text.split('\n')[0]).toBe('会议纪要：月度会议');
+    expect(text).toContain('表态：是否加装电梯？ → 同意 1 / 反对 0 / 弃权 1');
+    expect(text).toContain('动议（张代表，附议 李代表）：提交业主大会表决 → 已撤回（赞成 0，反对 0）');
+    expect(text).not.toMatch(/[A-Za-z]/);
   });
 });

@@ -368,26 +368,34 @@ export function quorum(presentMembers: number, totalMembers: number): boolean {
   return totalMembers > 0 && 2 * presentMembers > totalMembers;
 }
 
-/** The minutes as plain text, built from the events and the chair's notes (names resolved by the caller). */
+/** Words of the minutes for the default poll answers and motion outcomes (the minutes are a Chinese record). */
+const POLL_WORDS: Record<string, string> = { yes: '同意', no: '反对', abstain: '弃权' };
+const MOTION_WORDS: Record<Motion['status'], string> = { proposed: '已提出', voting: '表决中', carried: '通过', failed: '未通过', withdrawn: '已撤回' };
+
+/**
+ * The minutes as plain text, built from the events and the chair's notes (names resolved by the
+ * caller). In Chinese only: the minutes are the council's record, read and filed in Chinese; the
+ * pages around them switch language, the record does not.
+ */
 export function minutesText(title: string, agenda: AgendaItem[], events: SessionEvent[], name: (userId: string) => string): string {
   const st = replay(agenda, events);
   const hhmm = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' }) : '—');
-  const lines = [`会议纪要 Minutes: ${title}`, `开始 Started ${hhmm(st.startedAt)} · 结束 Ended ${hhmm(st.endedAt)}`, ''];
-  lines.push(`出席 Attendance: ${Object.keys(st.attendance).map(name).join('、') || '—'}`, '');
+  const lines = [`会议纪要：${title}`, `开始 ${hhmm(st.startedAt)} · 结束 ${hhmm(st.endedAt)}`, ''];
+  lines.push(`出席：${Object.keys(st.attendance).map(name).join('、') || '—'}`, '');
   for (const item of st.items) {
     lines.push(`■ ${item.title}（${hhmm(item.openedAt)}–${hhmm(item.closedAt)}）`);
     const speakers = events.filter((e) => e.type === 'floor.give' && itemAt(events, e.seq, agenda) === item.id).map((e) => name(String(e.payload.userId)));
-    if (speakers.length) lines.push(`  发言 Speakers: ${speakers.join('、')}`);
+    if (speakers.length) lines.push(`  发言：${speakers.join('、')}`);
     for (const poll of st.polls.filter((x) => x.itemId === item.id)) {
-      lines.push(`  表态 Poll: ${poll.question} → ${Object.entries(tallyPoll(poll)).map(([k, v]) => `${k} ${v}`).join(' / ')}`);
+      lines.push(`  表态：${poll.question} → ${Object.entries(tallyPoll(poll)).map(([k, v]) => `${POLL_WORDS[k] ?? k} ${v}`).join(' / ')}`);
     }
     for (const m of st.motions.filter((x) => x.itemId === item.id)) {
       const yes = Object.values(m.votes).filter((v) => v === 'yes').length;
       const no = Object.values(m.votes).filter((v) => v === 'no').length;
-      lines.push(`  动议 Motion (${name(m.proposerId)}${m.seconderId ? `, 附议 ${name(m.seconderId)}` : ''}): ${m.text} → ${m.status} (${yes}:${no})${m.proposalId ? ' → 已转为方案草稿' : ''}`);
+      lines.push(`  动议（${name(m.proposerId)}${m.seconderId ? `，附议 ${name(m.seconderId)}` : ''}）：${m.text} → ${MOTION_WORDS[m.status] ?? m.status}（赞成 ${yes}，反对 ${no}）${m.proposalId ? ' → 已转为方案草稿' : ''}`);
     }
   }
-  if (st.notes.trim()) lines.push('', '主持人记录 Chair’s notes:', st.notes.trim());
+  if (st.notes.trim()) lines.push('', '主持人记录：', st.notes.trim());
   return `${lines.join('\n')}\n`;
 }
 
