@@ -30,6 +30,7 @@ const zh = {
   'common.people': '{n} 人',
   'common.none': '无',
   'lang.switchTo': 'Switch to English',
+  'type.large': '大字',
 
   'signIn.title': '登录',
   'signIn.welcome': '欢迎使用「邻里」',
@@ -579,6 +580,7 @@ const en: Record<MessageKey, string> = {
   'common.people': '{n}',
   'common.none': 'none',
   'lang.switchTo': '切换到中文',
+  'type.large': 'Large type',
 
   'signIn.title': 'Sign in',
   'signIn.welcome': 'Welcome to linli',
