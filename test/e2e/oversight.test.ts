@@ -121,10 +121,18 @@ suite(title, () => {
     // The server's issuer report: the demo's credentials, by issuer.
     await expect.poll(() => panel.getByTestId('issuer-row').count()).toBeGreaterThan(0);
 
+    // While voting, the auditor's copy (openings) is not on offer yet: said in words, not as an error.
+    expect(await page.getByTestId('audit-fetch-auditor').count()).toBe(0);
+    expect(await page.getByTestId('audit-auditor-later').textContent()).toContain('投票结束后');
     // The browser's own verification of the public export computes the issuer report too, and the
     // disputed ballots are counted against their issuer.
     await page.getByTestId('audit-fetch-public').click();
     await expect.poll(() => page.getByTestId('audit-summary').getAttribute('data-ok'), { timeout: 60_000 }).toBe('true');
+    expect(await page.getByTestId('error').count()).toBe(0);
+    // Nothing is published while voting: the recount stands alone, no ✗ against an empty column.
+    await expect.poll(() => page.getByTestId('recount-row').count()).toBeGreaterThan(0);
+    for (const same of await page.getByTestId('recount-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-same')))) expect(same).toBe('');
+    expect(await page.getByTestId('recount-matter').first().textContent()).not.toContain('✗');
     expect(await page.locator('[data-step="V12"]').getAttribute('data-state')).toBe('ok');
     expect(await page.locator('[data-step="V13"]').getAttribute('data-state')).toBe('ok');
     const table = page.getByTestId('audit-issuers');
