@@ -49,6 +49,15 @@ function partsOf(text: string): RegisterPart[] {
 }
 
 describe('validateRegister: accepted registers', () => {
+  it('reads the Chinese words organizers write for kind, area source and status', () => {
+    const parts = partsOf(csv({ kind: '住宅', area_source: '不动产登记', status: '已登记' }, { part_id: 'U2', kind: '车位', area_source: '测绘', status: '未售', owners: '' }, { part_id: 'U3', kind: '商铺', area_source: '买卖合同', status: '已交付' }));
+    expect(parts.map((p) => [p.kind, p.areaSource, p.status])).toEqual([
+      ['residential', 'register', 'registered'],
+      ['parking', 'survey', 'unsold'],
+      ['commercial', 'contract', 'delivered'],
+    ]);
+  });
+
   it('reads the minimal required columns (shared vector format)', () => {
     const parts = partsOf(
       'part_id,building,entrance,floor,kind,area,area_source,status,owners\n' +
@@ -162,6 +171,7 @@ describe('validateRegister: refused registers', () => {
     ['floor too deep', csv({ floor: '-201' }), 2, 'floor', 'between -200 and 200', '之间'],
     ['floor with many digits', csv({ floor: '99999999999999999999' }), 2, 'floor', 'between', '之间'],
     ['unknown kind', csv({ kind: 'villa' }), 2, 'kind', 'kind "villa" is not allowed; use one of: residential, commercial, parking, storage', '房屋类型'],
+    ['unknown kind in Chinese names the Chinese words', csv({ kind: '别墅' }), 2, 'kind', 'or in Chinese: 住宅, 商铺, 车位, 储藏室', '应为以下之一：住宅（residential）、商铺（commercial）'],
     ['empty area', csv({ area: '' }), 2, 'area', 'area is empty', '不能为空'],
     ['malformed area', csv({ area: '1.234' }), 2, 'area', 'malformed', '格式不对'],
     ['exponent area', csv({ area: '1e3' }), 2, 'area', 'malformed', '格式不对'],

@@ -312,6 +312,17 @@ function checkFloor(text: string, fail: Fail): number | null | undefined {
   return text.startsWith('-') && value !== 0 ? -value : value;
 }
 
+/**
+ * The Chinese words organizers write in these columns (as on the 不动产登记 record or the
+ * property company's list), each for one of the codes. The first word of each code is the one
+ * error messages suggest.
+ */
+export const ENUM_WORDS_ZH: Readonly<Record<'kind' | 'area_source' | 'status', Readonly<Record<string, readonly string[]>>>> = {
+  kind: { residential: ['住宅', '住房', '普通住宅'], commercial: ['商铺', '商业', '商业用房', '非住宅', '办公'], parking: ['车位', '停车位', '车库'], storage: ['储藏室', '储物间', '地下室', '杂物间'] },
+  area_source: { register: ['不动产登记', '产权登记', '不动产权证', '房产证'], survey: ['测绘', '实测', '测绘报告'], contract: ['买卖合同', '合同', '预售合同'] },
+  status: { registered: ['已登记', '已办证'], delivered: ['已交付', '已交房'], sold_undelivered: ['已售未交付', '已售未交房'], unsold: ['未售', '未出售', '开发商未售'] },
+};
+
 function checkEnum<T extends string>(
   text: string,
   allowed: readonly T[],
@@ -320,12 +331,16 @@ function checkEnum<T extends string>(
 ): T | null {
   const value = text.toLowerCase();
   if ((allowed as readonly string[]).includes(value)) return value as T;
+  const words = column === 'kind' || column === 'area_source' || column === 'status' ? ENUM_WORDS_ZH[column] : null;
+  const byWord = words ? allowed.find((code) => words[code]?.includes(text.replace(/\s+/g, ''))) : undefined;
+  if (byWord) return byWord;
   const what = text === '' ? `${column} is empty` : `${column} "${text}" is not allowed`;
   const whatZh = text === '' ? `${zhCol(column)}不能为空` : `${zhCol(column)}“${text}”无效`;
+  const choicesZh = allowed.map((code) => (words?.[code]?.[0] ? `${words[code]![0]}（${code}）` : code));
   return fail(
     column,
-    `${what}; use one of: ${allowed.join(', ')}`,
-    `${whatZh}，应为以下之一：${allowed.join('、')}`,
+    `${what}; use one of: ${allowed.join(', ')}${words ? ` (or in Chinese: ${allowed.map((code) => words[code]?.[0]).filter(Boolean).join(', ')})` : ''}`,
+    `${whatZh}，应为以下之一：${choicesZh.join('、')}`,
   );
 }
 
