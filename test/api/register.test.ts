@@ -4,6 +4,7 @@ import { and, count, eq } from 'drizzle-orm';
 import writeXlsxFile from 'write-excel-file/node';
 import { expect, it } from 'vitest';
 import { ownerships, parts, persons, registerImports } from '../../db/schema/index.ts';
+import { templateCsv } from '../../web/src/csv-template.ts';
 import { describeEachDb, makeEstate, makeUser, type TestContext } from '../support/app.ts';
 
 const VECTORS = path.resolve(import.meta.dirname, '../../../shared/vectors/recount');
@@ -156,6 +157,13 @@ describeEachDb('register import', (ctx) => {
     expect(res.status).toBe(200);
     const [a] = await ctx().db.select().from(persons).where(eq(persons.estateId, estateId));
     expect(a!.name).toBe('张三');
+  });
+
+  it('imports the template the import page offers for download, as it is', async () => {
+    const { estateId, token } = await organizer(ctx(), 'template');
+    const res = await upload(ctx(), estateId, token, templateCsv(), { filename: 'linli-register-template.csv' });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(await partCount(ctx(), estateId)).toBe(2);
   });
 
   it('keeps phone and certificate numbers only as hashes', async () => {
