@@ -309,6 +309,8 @@ const zh = {
   'vote.secret': '投票结束前，不公布任何人的选择，也不公布同意或反对的票数。',
   'vote.vkey': '投票账本签名密钥 (核对用)',
   'vote.vkeyHint': '监票人可以把它与公告上印的密钥、以及其他渠道公布的密钥对照，三者应当完全一样。',
+  'vote.vkeyShow': '显示投票账本签名密钥',
+  'vote.vkeyFailed': '暂时读不到签名密钥，请稍后再试。',
 
   'turnout.title': '参与情况',
   'turnout.lead': '投票期间只公布参与的户数和面积，不公布同意或反对的票数。竖线是三分之二：两条都要越过竖线，表决才有效。',
@@ -858,6 +860,8 @@ const en: Record<MessageKey, string> = {
   'vote.secret': 'Until the vote closes, nobody’s choices and no yes/no counts are shown.',
   'vote.vkey': 'Ballot ledger signing key (for checking)',
   'vote.vkeyHint': 'Auditors compare it with the key printed on the announcement and the one published elsewhere: all must be identical.',
+  'vote.vkeyShow': 'Show the ballot ledger signing key',
+  'vote.vkeyFailed': 'The signing key cannot be read just now: try again shortly.',
 
   'turnout.title': 'Turnout',
   'turnout.lead': 'During voting only the number of owners and the area taking part are shown, never yes or no. The line marks two thirds: both bars must pass it for a valid decision.',
