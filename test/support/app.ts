@@ -25,12 +25,12 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function makeTestContext(target: DbTarget): Promise<TestContext> {
+export async function makeTestContext(target: DbTarget, opts: { webRoot?: string } = {}): Promise<TestContext> {
   const handle = await target.open();
   const sender = new MemorySender();
   const env = readEnv({ PORT: '0', LINLI_DATA_DIR: '/nonexistent', LINLI_PUBLIC_URL: 'http://linli.test' });
   const deps: Deps = { db: handle.db, dbKind: handle.kind, env, keys: Keyring.generate(), sender, logger: createLogger(process.env.TEST_LOG ?? 'silent') };
-  const app = createApp(deps, { webRoot: '/nonexistent-web' });
+  const app = createApp(deps, { webRoot: opts.webRoot ?? '/nonexistent-web' });
   return {
     app,
     deps,

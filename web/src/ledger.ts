@@ -5,7 +5,6 @@
  * next visit). Light on purpose: the vote page imports it; the checking code lives in
  * ledger-check.ts, loaded only by the verify page.
  */
-import QRCode from 'qrcode';
 import { api } from './api.ts';
 import { voteBase } from './votes.ts';
 
@@ -210,6 +209,8 @@ export const proofFileName = (seq: number) => `ballot-${seq}.tlog-proof`;
 
 /** A QR code as an SVG data: URL (images may be data: under the CSP; fonts may not). */
 export async function qrDataUrl(text: string, level: 'L' | 'M'): Promise<string> {
+  // Loaded on first use: the vote page shows the tracker first and the QR code a moment later.
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(text, { type: 'svg', margin: 2, errorCorrectionLevel: level, color: { dark: '#000000', light: '#ffffff' } });
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
 }
@@ -218,14 +219,20 @@ export async function qrDataUrl(text: string, level: 'L' | 'M'): Promise<string>
 
 const VKEYS_KEY = 'linli.vkeys';
 
+/** The vote's verifier key if this phone has read it before (no request). */
+export function knownVkey(voteId: string): string | null {
+  const known = readJson<Record<string, string>>(VKEYS_KEY, {});
+  return typeof known[voteId] === 'string' && known[voteId] ? known[voteId]! : null;
+}
+
 /**
  * The verifier key named in the vote's manifest (`vkey`), i.e. the key every checkpoint of its ledger
  * must be signed with. The manifest is fixed when the notice is published, so the key is read once
  * from the public export and kept on this phone; a later answer that differed would not replace it.
  */
 export async function manifestVkey(estateId: string, voteId: string): Promise<string | null> {
-  const known = readJson<Record<string, string>>(VKEYS_KEY, {});
-  if (typeof known[voteId] === 'string') return known[voteId]!;
+  const known = knownVkey(voteId);
+  if (known) return known;
   const { files } = await api<{ files: Record<string, string> }>('GET', `${voteBase(estateId, voteId)}/ledger/export`);
   let vkey: unknown;
   try {

@@ -4,6 +4,7 @@ import './styles.css';
 import App from './App.vue';
 import { defineRoutes, setGuard, startRouter } from './router.ts';
 import { getToken } from './session.ts';
+import { langReady } from './i18n.ts';
 
 defineRoutes([
   { name: 'home', path: '/', component: () => import('./pages/Home.vue') },
@@ -60,4 +61,5 @@ setGuard((to) => {
 });
 
 startRouter();
-createApp(App).mount('#app');
+// A reader who chose English gets it from the first paint (its messages are a separate file).
+void langReady.then(() => createApp(App).mount('#app'));
