@@ -33,6 +33,8 @@ suite(title, () => {
   const journey = demoJourney('elderly-a');
   const { account, phone, signIn, shot, expectClean, apiAs, state } = journey;
 
+  const letters = () => state.accounts.filter((a) => a.kind === 'letter');
+
   it('(a) a tracker copied from the receipt card is looked up and checked; other text gets calm words', async () => {
     const owner = await signIn(account('owner').code);
     const votes = `/api/estates/${state.estateId}/votes`;
@@ -94,5 +96,54 @@ suite(title, () => {
     expect(await stranger.getByTestId('verify-file').textContent()).not.toMatch(FORGED);
     await shot(stranger, 'a-tracker-signed-out');
     expectClean(stranger);
+  });
+
+  it('(b) a letter code typed into the sign-in box signs in; home then shows the vote, not "no homes"', async () => {
+    const [letter] = letters();
+    expect(letter, 'the demo seeds ballot-letter codes').toBeTruthy();
+    const page = await phone();
+    await page.goto(`${state.running.url}/sign-in`);
+    const input = page.getByTestId('sign-in-code');
+    await input.fill(letter!.code.toLowerCase().replace(/-/g, ' '));
+    expect(await input.inputValue()).toBe(letter!.code.toUpperCase());
+    await page.getByTestId('sign-in-submit').click();
+    await page.waitForURL((u) => /^\/estates\/[^/]+\/votes\/[^/]+$/.test(u.pathname));
+    await page.getByTestId('vote-page').waitFor();
+    const votePath = new URL(page.url()).pathname;
+
+    // 返回 leads home: the vote this account may vote in is there, with a way back to it.
+    await page.goto(`${state.running.url}/`);
+    await page.getByTestId('letter-votes').waitFor();
+    expect(await page.getByTestId('no-parts').count()).toBe(0);
+    expect(await page.getByTestId('home-page').textContent()).not.toContain('还没有关联到您名下的房屋');
+    const link = page.getByTestId('letter-vote-link');
+    expect(await link.count()).toBe(1);
+    await shot(page, 'b-letter-home');
+    await link.click();
+    await page.waitForURL((u) => u.pathname === votePath);
+    await page.getByTestId('vote-page').waitFor();
+    expectClean(page);
+
+    // An invite code still goes to the invite sign-in (a wrong one: its own plain-words error).
+    const other = await phone();
+    await other.goto(`${state.running.url}/sign-in`);
+    await other.getByTestId('sign-in-code').fill('ZZZZZ-ZZZZZ');
+    await other.getByTestId('sign-in-submit').click();
+    await other.getByTestId('error-text').waitFor();
+    expect(await other.getByTestId('error-text').textContent()).toMatch(/邀请码.*(无效|过期)/);
+    // 11 symbols: neither kind yet, caught before asking the server.
+    await other.getByTestId('sign-in-code').fill('ABCDEFGHJKM');
+    await other.getByTestId('sign-in-submit').click();
+    await expect.poll(() => other.getByTestId('error-text').first().textContent()).toContain('12 位');
+  });
+
+  it('(c) a letter code given as a /join link signs in for its vote', async () => {
+    const letter = letters()[1] ?? letters()[0]!;
+    const page = await phone();
+    await page.goto(`${state.running.url}/join#${encodeURIComponent(letter.code)}`);
+    await page.waitForURL((u) => /^\/estates\/[^/]+\/votes\/[^/]+$/.test(u.pathname));
+    await page.getByTestId('vote-page').waitFor();
+    expect(page.url()).not.toContain(letter.code);
+    expectClean(page);
   });
 });
