@@ -7,7 +7,7 @@
 import { commitment } from '../../src/domain/ledger/commitment.ts';
 import { verifyConsistency } from '../../src/domain/ledger/merkle.ts';
 import { decodeBase64Strict, ed25519Verify, openNote, parseCheckpoint, parseNote, parseVerifierKey } from '../../src/domain/ledger/note.ts';
-import { verifyReceipt, type ReceiptReport } from '../../src/domain/ledger/proof-file.ts';
+import { PROOF_HEADER, verifyReceipt, type ReceiptReport } from '../../src/domain/ledger/proof-file.ts';
 import { api } from './api.ts';
 import { byteLength, rememberCheckpoint, rememberedCheckpoint, sameTracker, trackerOf, type StoredReceipt } from './ledger.ts';
 import { voteBase } from './votes.ts';
@@ -42,6 +42,11 @@ export interface ReceiptCheck {
 /** The deployment's verifier keys (public). */
 export async function fetchKeys(): Promise<string[]> {
   return (await api<{ keys: string[] }>('GET', '/api/ledger/keys')).keys;
+}
+
+/** Does pasted text look like a receipt file at all (its first line is the C2SP header)? */
+export function isReceiptFile(text: string): boolean {
+  return text.trimStart().split('\n', 1)[0]!.trim() === PROOF_HEADER;
 }
 
 /** The log name (origin) ends with /linli/<estate>/<vote>: does a log belong to this vote? */
@@ -93,6 +98,8 @@ export async function checkReceipt(opts: {
   voteId?: string;
   /** What this phone (or the server) knows about the ballot: tracker, opening, promise. */
   known?: StoredReceipt | null;
+  /** The tracker the owner wrote down and typed in (when the phone knows nothing of the ballot). */
+  tracker?: string | null;
 }): Promise<ReceiptCheck> {
   const report = await verifyReceipt(opts.proof, opts.keys);
   const entry = report.entry;
@@ -148,7 +155,7 @@ export async function checkReceipt(opts: {
   }
 
   const tracker = report.leaf ? trackerOf(report.leaf) : null;
-  const given = opts.known?.tracker ?? null;
+  const given = opts.known?.tracker ?? opts.tracker ?? null;
   if (!tracker) {
     checks.push({ id: 'tracker', state: 'fail', params: { tracker: given ?? '' }, problems: ['the receipt carries no entry'] });
   } else if (!given) {

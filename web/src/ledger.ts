@@ -149,6 +149,11 @@ export async function fetchProof(estateId: string, voteId: string, seq: number):
   return out.proof;
 }
 
+/** The proof file of the entry a tracker names (the server finds it; the file is then checked here). */
+export async function fetchProofByTracker(estateId: string, voteId: string, tracker: string): Promise<{ index: number; proof: string }> {
+  return api<{ index: number; proof: string }>('GET', `${voteBase(estateId, voteId)}/ledger/proof?tracker=${encodeURIComponent(tracker.replace(/-/g, ''))}`);
+}
+
 export function rememberedCheckpoint(estateId: string, voteId: string): RememberedCheckpoint | null {
   const all = readJson<Record<string, RememberedCheckpoint>>(CHECKPOINTS_KEY, {});
   const cp = all[`${estateId}/${voteId}`];
@@ -180,6 +185,16 @@ export function trackerOf(leafB64: string): string {
     }
   }
   return out.match(/.{1,4}/g)!.join('-');
+}
+
+/**
+ * A tracker as someone copied it from a receipt card: 16 symbols in any case, with or without
+ * dashes or spaces (0 and 1 read as O and I, which base32 has instead). Returns it in the card's
+ * form, `ABCD-EFGH-IJKL-MNOP`, or null when the text is not a tracker.
+ */
+export function parseTracker(text: string): string | null {
+  const s = text.toUpperCase().replace(/[\s\-–—_.]/g, '').replace(/0/g, 'O').replace(/1/g, 'I');
+  return /^[A-Z2-7]{16}$/.test(s) ? s.match(/.{4}/g)!.join('-') : null;
 }
 
 /** Trackers compare without case, spaces or dashes (people copy them by hand). */

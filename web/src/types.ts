@@ -23,6 +23,19 @@ export interface Me {
   user: { id: string; displayName: string; isAdmin: boolean };
   roles: { estateId: string; estateName: string; role: string }[];
   parts: MyPart[];
+  /** Votes this account may vote in by a ballot letter or a proxy code (it has no role or home). */
+  letters?: MyLetterVote[];
+}
+
+export interface MyLetterVote {
+  estateId: string;
+  estateName: string;
+  voteId: string;
+  voteTitle: string;
+  party: string;
+  kind: string;
+  opensAt: string;
+  closesAt: string;
 }
 
 export interface EstateListItem {

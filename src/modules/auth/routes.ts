@@ -6,7 +6,7 @@ import { hitLimits, LIMITS, rateLimit } from '../../http/rate-limit.ts';
 import { SendError } from '../../sender.ts';
 import { normalizeInviteCode, normalizePhone } from './codes.ts';
 import { access, Access, principal } from './guard.ts';
-import { bindByCertificate, profile, redeemInvite, requestOtp, verifyOtp } from './service.ts';
+import { bindByCertificate, myLetters, profile, redeemInvite, requestOtp, verifyOtp } from './service.ts';
 import { revokeSession } from './sessions.ts';
 import { issueToken } from './tokens.ts';
 import { myParts } from '../registry/service.ts';
@@ -142,6 +142,18 @@ export function registerAuthRoutes(app: App) {
             user: z.object({ id: z.string(), displayName: z.string(), isAdmin: z.boolean() }),
             roles: z.array(z.object({ estateId: z.string(), estateName: z.string(), role: z.string() })),
             parts: z.array(Part),
+            letters: z.array(
+              z.object({
+                estateId: z.string(),
+                estateName: z.string(),
+                voteId: z.string(),
+                voteTitle: z.string(),
+                party: z.string(),
+                kind: z.string(),
+                opensAt: z.string(),
+                closesAt: z.string(),
+              }),
+            ).openapi({ description: 'Votes this account may vote in by a ballot letter or proxy code (such an account has no role or home)' }),
           }),
           'Profile',
         ),
@@ -151,8 +163,8 @@ export function registerAuthRoutes(app: App) {
     async (c) => {
       const { db } = c.var.deps;
       const me = principal(c);
-      const [p, parts] = await Promise.all([profile(db, me.userId), myParts(db, me.userId)]);
-      return c.json({ ...p, parts }, 200);
+      const [p, parts, letters] = await Promise.all([profile(db, me.userId), myParts(db, me.userId), myLetters(db, me.userId)]);
+      return c.json({ ...p, parts, letters }, 200);
     },
   );
 

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
-import { estates, invites, otpChallenges, ownerships, parts, personBindings, persons, registerImports, residentParts, roleGrants, users } from '../../../db/schema/index.ts';
+import { ballotLetters, estates, invites, otpChallenges, ownerships, parts, personBindings, persons, registerImports, residentParts, roleGrants, users, votes } from '../../../db/schema/index.ts';
 import { credentialsForBinding, credentialsForInvite, credentialsForRoleChange, partiesOfPerson, runningVotes, votedParties } from '../credentials/service.ts';
 import type { Db } from '../../db.ts';
 import { AppError, notFound } from '../../errors.ts';
@@ -296,6 +296,30 @@ export async function profile(db: Db, userId: string) {
     .innerJoin(estates, eq(estates.id, roleGrants.estateId))
     .where(eq(roleGrants.userId, userId));
   return { user: { id: user.id, displayName: user.displayName, isAdmin: user.isAdmin }, roles };
+}
+
+/**
+ * The votes an account signed in by a ballot letter (or a proxy holder's code) may vote in: such
+ * an account has no role and no home, only its letters. Revoked letters are left out.
+ */
+export async function myLetters(db: Db, userId: string) {
+  const rows = await db
+    .select({
+      estateId: votes.estateId,
+      estateName: estates.name,
+      voteId: votes.id,
+      voteTitle: votes.title,
+      party: ballotLetters.party,
+      kind: ballotLetters.kind,
+      opensAt: votes.opensAt,
+      closesAt: votes.closesAt,
+    })
+    .from(ballotLetters)
+    .innerJoin(votes, eq(votes.id, ballotLetters.voteId))
+    .innerJoin(estates, eq(estates.id, votes.estateId))
+    .where(and(eq(ballotLetters.userId, userId), isNull(ballotLetters.revokedAt)))
+    .orderBy(desc(votes.closesAt));
+  return rows.map((r) => ({ ...r, opensAt: r.opensAt.toISOString(), closesAt: r.closesAt.toISOString() }));
 }
 
 const bindRefused = () =>
