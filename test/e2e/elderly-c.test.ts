@@ -87,6 +87,9 @@ suite(title, () => {
     expect(await radios.count()).toBe(3);
     // Roving tabindex: one tab stop while nothing is chosen, the first choice.
     expect(await radios.evaluateAll((els) => els.map((e) => e.getAttribute('tabindex')))).toEqual(['0', '-1', '-1']);
+    // The 朗读 button sits under the heading; the next tab stop is the group.
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('read-aloud');
     await page.keyboard.press('Tab');
     expect(await focused(page)).toBe('choice-yes');
     expect(await checked(page)).toBe('');
@@ -127,6 +130,8 @@ suite(title, () => {
     const ids = await options.evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
     expect(ids[0]).toBe('choice-option-A');
     expect(ids.at(-1)).toBe('choice-abstain');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('read-aloud');
     await page.keyboard.press('Tab');
     expect(await focused(page)).toBe('choice-option-A');
     await page.keyboard.press('ArrowRight');
@@ -185,6 +190,26 @@ suite(title, () => {
     await page.getByTestId('large-type').waitFor();
     expect(await bodySize()).toBeLessThan(20);
     await page.getByTestId('lang-zh').click();
+    expectClean(page);
+  });
+
+  it('(d) 朗读 reads the matter and its answers aloud with the browser\'s Chinese voice', async () => {
+    const page = owner;
+    // What the page hands to the browser's speech synthesis is recorded (nothing is played here).
+    await page.addInitScript(() => {
+      const spoken: { text: string; lang: string }[] = [];
+      (window as unknown as { spoken: typeof spoken }).spoken = spoken;
+      window.speechSynthesis.speak = (u: SpeechSynthesisUtterance) => void spoken.push({ text: u.text, lang: u.lang });
+    });
+    await page.goto(`${state.running.url}${votePath}`);
+    await page.getByTestId('vote-start').click();
+    await page.getByTestId('vote-choose').waitFor();
+    const title = ((await page.getByTestId('vote-heading').textContent()) ?? '').trim();
+    await page.getByTestId('read-aloud').click();
+    const spoken = await page.evaluate(() => (window as unknown as { spoken: { text: string; lang: string }[] }).spoken);
+    expect(spoken[0]).toEqual({ text: title, lang: 'zh-CN' });
+    expect(spoken.at(-1)!.text).toBe('可以选择：同意、不同意、弃权');
+    expect((await page.getByTestId('read-aloud').boundingBox())!.height).toBeGreaterThanOrEqual(44);
     expectClean(page);
   });
 });

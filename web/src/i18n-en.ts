@@ -563,6 +563,8 @@ export const en: Record<MessageKey, string> = {
   'verify.file.trackerSignIn': 'This is the tracker {tracker}. To check it, its ballot must be looked up in the ledger: please sign in, then come back to this page. A vote monitor can also look it up for you.',
   'verify.file.trackerUnknown': 'The ledger of this vote has no entry with the tracker {tracker}. A character may have been copied or typed wrong (U and V, Z and 2), or it may be from another vote. Please compare it with your receipt card; if in doubt, ask the vote monitors.',
   'verify.file.trackerPending': 'The ballot with the tracker {tracker} is in the ledger; its full receipt is still being prepared. Tap "Check" again in a few seconds.',
+  'vote.readAloud': 'Read aloud',
+  'vote.readAloudAnswers': 'You can choose: {list}',
   'notFound.title': 'Page not found',
   ...enConsult,
   ...enCouncil,

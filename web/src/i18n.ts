@@ -562,6 +562,8 @@ const zh = {
   'verify.file.trackerSignIn': '这是回执码 {tracker}。回执码要在账本里查到对应的选票才能核对，请先登录，再回到这一页核对。也可以请监票人帮您查。',
   'verify.file.trackerUnknown': '本次投票的账本里没有回执码 {tracker}。可能抄错或输错了一位（如 U 和 V、Z 和 2），也可能是另一次投票的回执码。请对照回执卡再核对；仍有疑问，请联系监票人。',
   'verify.file.trackerPending': '回执码 {tracker} 的选票已在账本里，完整回执还在生成。请过几秒钟再点“核对”。',
+  'vote.readAloud': '朗读',
+  'vote.readAloudAnswers': '可以选择：{list}',
   'notFound.title': '找不到这个页面',
   ...zhConsult,
   ...zhCouncil,
