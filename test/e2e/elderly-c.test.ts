@@ -212,4 +212,19 @@ suite(title, () => {
     expect((await page.getByTestId('read-aloud').boundingBox())!.height).toBeGreaterThanOrEqual(44);
     expectClean(page);
   });
+
+  it('(e) the vote page comes in the order an owner needs it: dates and matters, the ballot button, then the checking material', async () => {
+    const page = owner;
+    await page.goto(`${state.running.url}${votePath}`);
+    await page.getByTestId('vote-start').waitFor();
+    await page.getByTestId('audit-section').waitFor();
+    const top = async (testid: string) => (await page.getByTestId(testid).first().boundingBox())!.y;
+    const [matters, cta, audit] = [await top('matter-card'), await top('vote-cta'), await top('audit-section')];
+    expect(matters).toBeLessThan(cta);
+    expect(cta).toBeLessThan(audit);
+    // The signing key and the ledger link live in the checking section, below the turnout.
+    expect(await page.getByTestId('audit-section').getByTestId('audit-link').count()).toBe(1);
+    expect(await top('turnout')).toBeLessThan(audit);
+    expectClean(page);
+  });
 });

@@ -565,6 +565,7 @@ export const en: Record<MessageKey, string> = {
   'verify.file.trackerPending': 'The ballot with the tracker {tracker} is in the ledger; its full receipt is still being prepared. Tap "Check" again in a few seconds.',
   'vote.readAloud': 'Read aloud',
   'vote.readAloudAnswers': 'You can choose: {list}',
+  'vote.auditSection': 'For checking (auditors and any owner who wants to)',
   'notFound.title': 'Page not found',
   ...enConsult,
   ...enCouncil,

@@ -564,6 +564,7 @@ const zh = {
   'verify.file.trackerPending': '回执码 {tracker} 的选票已在账本里，完整回执还在生成。请过几秒钟再点“核对”。',
   'vote.readAloud': '朗读',
   'vote.readAloudAnswers': '可以选择：{list}',
+  'vote.auditSection': '核验材料（监票人和有兴趣的业主）',
   'notFound.title': '找不到这个页面',
   ...zhConsult,
   ...zhCouncil,
