@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import { persons, users } from '../../db/schema/index.ts';
 import { bindPerson } from '../../src/modules/auth/service.ts';
 import type { Deps } from '../../src/http/context.ts';
@@ -28,7 +28,8 @@ async function accountsForAll(deps: Pick<Deps, 'db' | 'keys'>, estateId: string)
       await bindPerson(tx as unknown as Db, deps.keys, { personId: p.id, userId: u!.id, via: 'phone', now: new Date() });
     });
   }
-  return db.select({ userId: persons.userId, ref: persons.ref }).from(persons).where(eq(persons.estateId, estateId));
+  // In register order, so the demo is the same on PGlite and PostgreSQL.
+  return db.select({ userId: persons.userId, ref: persons.ref }).from(persons).where(eq(persons.estateId, estateId)).orderBy(asc(persons.ref));
 }
 
 /** A deterministic spread of choices so the demo results look like a real estate's. */
@@ -125,7 +126,15 @@ export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env' | 'keys'>, est
   let j = 0;
   const target = Math.floor((snap?.roster.length ?? 0) * 0.4);
   const seenOpen = new Set<string>();
-  for (const v of voters.filter((p) => !skipRefs.includes(p.ref))) {
+  // The demo owners have not voted here, but the co-owner sharing the co-owner demo account's
+  // household has (so that owner sees "your household voted" and can say "this was not me"):
+  // co-owners of the demo owners' households vote first, then the rest in register order.
+  const demoParties = new Set<string>();
+  for (const v of voters.filter((p) => skipRefs.includes(p.ref))) for (const party of await partiesOfUser(db, estateId, open.id, v.userId!)) demoParties.add(party.id);
+  const others = voters.filter((p) => !skipRefs.includes(p.ref));
+  const sharing: typeof others = [];
+  for (const v of others) if ((await partiesOfUser(db, estateId, open.id, v.userId!)).some((party) => demoParties.has(party.id))) sharing.push(v);
+  for (const v of [...sharing, ...others.filter((v) => !sharing.includes(v))]) {
     if (j >= target) break;
     const party = (await partiesOfUser(db, estateId, open.id, v.userId!))[0];
     if (!party || seenOpen.has(party.id)) continue;

@@ -210,7 +210,7 @@ describe('council session over Socket.IO (one node, real clients)', () => {
     const res = await running.app.request(`/api/estates/${s.estateId}/sessions/${session.id}/minutes`, { method: 'POST', headers: { authorization: `Bearer ${s.chair.token}` } });
     expect(res.status).toBe(200);
     const { minutes } = (await res.json()) as { minutes: string };
-    for (const text of ['11月理事会', '加装电梯意见', '是否同意加装电梯？', 'yes 30', '申请在1栋2单元加装电梯', '下次会议讨论停车管理', '陈理事长']) expect(minutes).toContain(text);
+    for (const text of ['11月理事会', '加装电梯意见', '是否同意加装电梯？', '同意 30', '申请在1栋2单元加装电梯', '下次会议讨论停车管理', '陈理事长']) expect(minutes).toContain(text);
     const member = clients[2]!;
     expect(await act(member, session.id, { type: 'hand.raise', kind: 'pro' })).toMatchObject({ ok: false });
   });
