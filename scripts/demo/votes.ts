@@ -129,14 +129,15 @@ export async function seedDemoVotes(deps: Pick<Deps, 'db' | 'env' | 'keys'>, est
   // The demo owners have not voted here, but the co-owner sharing the co-owner demo account's
   // household has (so that owner sees "your household voted" and can say "this was not me"):
   // co-owners of the demo owners' households vote first, then the rest in register order.
-  const demoParties = new Set<string>();
-  for (const v of voters.filter((p) => skipRefs.includes(p.ref))) for (const party of await partiesOfUser(db, estateId, open.id, v.userId!)) demoParties.add(party.id);
+  // Each voter's parties, read once.
+  const partiesOf = new Map<string, Awaited<ReturnType<typeof partiesOfUser>>>();
+  for (const v of voters) partiesOf.set(v.userId!, await partiesOfUser(db, estateId, open.id, v.userId!));
+  const demoParties = new Set(voters.filter((p) => skipRefs.includes(p.ref)).flatMap((v) => partiesOf.get(v.userId!)!.map((party) => party.id)));
   const others = voters.filter((p) => !skipRefs.includes(p.ref));
-  const sharing: typeof others = [];
-  for (const v of others) if ((await partiesOfUser(db, estateId, open.id, v.userId!)).some((party) => demoParties.has(party.id))) sharing.push(v);
-  for (const v of [...sharing, ...others.filter((v) => !sharing.includes(v))]) {
+  const shares = (v: (typeof others)[number]) => partiesOf.get(v.userId!)!.some((party) => demoParties.has(party.id));
+  for (const v of [...others.filter(shares), ...others.filter((v) => !shares(v))]) {
     if (j >= target) break;
-    const party = (await partiesOfUser(db, estateId, open.id, v.userId!))[0];
+    const party = partiesOf.get(v.userId!)![0];
     if (!party || seenOpen.has(party.id)) continue;
     seenOpen.add(party.id);
     await castBallot(db, {
