@@ -30,7 +30,7 @@ import { seedDemo } from '../../scripts/demo/seed.ts';
 import { readEnv } from '../../src/env.ts';
 import { freshPostgresDatabase } from '../support/db.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, launchChromium, preflight, suite } from '../support/browser.ts';
+import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, checkA11y, launchChromium, preflight, suite } from '../support/browser.ts';
 
 const title = HAVE_CHROMIUM
   ? `proposals, consultations and opinions in Chromium (390×844 phone) on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`
@@ -144,6 +144,7 @@ suite(title, () => {
   async function shot(page: Page, name: string) {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(SHOTS, `consult-${name}.png`), fullPage: true });
+    await checkA11y(page, `consult-${name}`);
   }
 
   /** No console errors (CSP violations, exceptions) and the opinion's markup never ran. */
@@ -295,6 +296,7 @@ suite(title, () => {
     await page.getByTestId('wall-full').click();
     await page.getByTestId('wall-fullscreen').waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'consult-b-owner-wall-fullscreen.png') });
+    await checkA11y(page, 'consult-b-owner-wall-fullscreen');
     await page.getByTestId('wall-close').click();
     await page.getByTestId('wall-fullscreen').waitFor({ state: 'detached' });
 
@@ -441,6 +443,7 @@ suite(title, () => {
     expect(await first.getByTestId('reply-body').textContent()).toBe(ANSWER);
     await thread.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'consult-f-answer-pinned.png') });
+    await checkA11y(page, 'consult-f-answer-pinned');
     await shot(page, 'f-proposal-with-answer');
     const inbox = await apiAs<{ items: { title: string; read: boolean }[] }>(page, 'GET', '/api/me/inbox');
     expect(inbox.items.find((i) => i.title.includes('您的意见已获答复'))?.read).toBe(true);
@@ -546,6 +549,7 @@ suite(title, () => {
     expect(await page.getByTestId('diff-option-changed').textContent()).toMatch(/#B0764A.*#C89B74/);
     await page.getByTestId('diff').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'consult-j-diff.png') });
+    await checkA11y(page, 'consult-j-diff');
     await shot(page, 'j-version-2');
 
     await page.getByTestId('lang-en').click();

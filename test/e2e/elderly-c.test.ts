@@ -210,6 +210,22 @@ suite(title, () => {
     expect(spoken[0]).toEqual({ text: title, lang: 'zh-CN' });
     expect(spoken.at(-1)!.text).toBe('可以选择：同意、不同意、弃权');
     expect((await page.getByTestId('read-aloud').boundingBox())!.height).toBeGreaterThanOrEqual(44);
+
+    // Each colour has its own 朗读: its name and its colour code.
+    await page.getByTestId('choice-yes').click();
+    await page.getByTestId('vote-next').click();
+    const option = page.locator('[data-testid^="choice-option-"]').first();
+    await option.waitFor();
+    const key = (await option.getAttribute('data-choice'))!;
+    const name = ((await option.locator('.o-name').textContent()) ?? '').trim();
+    const code = ((await option.locator('.o-code').textContent()) ?? '').trim();
+    const before = (await page.evaluate(() => (window as unknown as { spoken: unknown[] }).spoken.length));
+    await page.getByTestId(`read-option-${key}`).click();
+    const said = (await page.evaluate(() => (window as unknown as { spoken: { text: string }[] }).spoken)).slice(before).map((s) => s.text);
+    expect(said).toEqual([name, `色号 ${code}`]);
+    // Reading an option does not choose it.
+    expect(await option.getAttribute('aria-checked')).toBe('false');
+    await shot(page, 'd-read-option');
     expectClean(page);
   });
 

@@ -25,7 +25,7 @@ import { seedDemo } from '../../scripts/demo/seed.ts';
 import { readEnv } from '../../src/env.ts';
 import { freshPostgresDatabase } from '../support/db.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, launchChromium, preflight, suite } from '../support/browser.ts';
+import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, checkA11y, launchChromium, preflight, suite } from '../support/browser.ts';
 
 const title = HAVE_CHROMIUM
   ? `ballot receipts and ledger audit in Chromium on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`
@@ -102,6 +102,7 @@ suite(title, () => {
   async function shot(page: Page, name: string) {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(SHOTS, `ledger-${name}.png`), fullPage: true });
+    await checkA11y(page, `ledger-${name}`);
   }
 
   function expectClean(page: Page) {
@@ -155,8 +156,14 @@ suite(title, () => {
     await row.click();
     await page.waitForURL((u) => u.pathname === votePath(closedVote));
     await page.getByTestId('my-receipts').waitFor();
+    // The receipts come folded below the matters; one tap opens them.
+    expect(await page.getByTestId('my-receipts').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    expect(await page.getByTestId('my-receipts-open').textContent()).toContain('2 张');
+    expect((await page.getByTestId('my-receipts').boundingBox())!.y).toBeGreaterThan((await page.getByTestId('matter-card').first().boundingBox())!.y);
+    await page.getByTestId('my-receipts-open').click();
     const cards = page.getByTestId('receipt-card');
     await expect.poll(() => cards.count()).toBe(2);
+    await cards.first().getByTestId('receipt-tracker').waitFor({ state: 'visible' });
     // The tracker is large and readable aloud; the QR code holds the full proof file.
     const tracker = (await cards.first().getByTestId('receipt-tracker').textContent())!.trim();
     expect(tracker).toMatch(TRACKER);

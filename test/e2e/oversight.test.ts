@@ -11,7 +11,7 @@
  */
 import { type Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, demoJourney, suite } from '../support/browser.ts';
+import { checkA11y, CHROMIUM, demoJourney, HAVE_CHROMIUM, REQUIRE_BROWSER, suite } from '../support/browser.ts';
 
 const title = HAVE_CHROMIUM ? `owners see who voted for them and object, in Chromium on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}` : REQUIRE_BROWSER ? 'oversight journey in Chromium (required)' : `browser (skipped: ${CHROMIUM} not found)`;
 
@@ -74,6 +74,7 @@ suite(title, () => {
     expect((await item.getByTestId('not-me').boundingBox())!.height).toBeGreaterThanOrEqual(44);
     await item.scrollIntoViewIfNeeded();
     await page.screenshot({ path: `test-results/oversight-a-household.png` });
+    await checkA11y(page, 'oversight-a-household');
     expectClean(page);
   });
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 
 import { type Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, demoJourney, suite } from '../support/browser.ts';
+import { checkA11y, CHROMIUM, demoJourney, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, suite } from '../support/browser.ts';
 
 const title = HAVE_CHROMIUM ? `paper ballot entry in Chromium (390×844 phone) on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}` : REQUIRE_BROWSER ? 'paper ballot entry in Chromium (required)' : `browser (skipped: ${CHROMIUM} not found)`;
 
@@ -224,6 +224,7 @@ suite(title, () => {
     await expect.poll(() => page.getByTestId('service-count').textContent()).toMatch(/已送达 [1-9]\d* 户/);
     await page.getByTestId('service-form').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'paper-e-service.png') });
+    await checkA11y(page, 'paper-e-service');
     expectClean(page);
   });
 

@@ -19,7 +19,7 @@ import { seedDemo } from '../../scripts/demo/seed.ts';
 import { readEnv } from '../../src/env.ts';
 import { freshPostgresDatabase } from '../support/db.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, launchChromium, preflight, suite } from '../support/browser.ts';
+import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, checkA11y, launchChromium, preflight, suite } from '../support/browser.ts';
 
 const title = HAVE_CHROMIUM ? `vote pages in Chromium (390×844 phone) on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}` : REQUIRE_BROWSER ? 'vote pages in Chromium (required)' : `browser (skipped: ${CHROMIUM} not found)`;
 
@@ -107,6 +107,7 @@ suite(title, () => {
   async function shot(page: Page, name: string) {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(SHOTS, `votes-${name}.png`), fullPage: true });
+    await checkA11y(page, `votes-${name}`);
   }
 
   function expectClean(page: Page) {

@@ -17,7 +17,7 @@ import { seedDemo } from '../../scripts/demo/seed.ts';
 import { readEnv } from '../../src/env.ts';
 import { MemorySender } from '../../src/sender.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, launchChromium, preflight, suite } from '../support/browser.ts';
+import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, SHOTS, checkA11y, launchChromium, preflight, suite } from '../support/browser.ts';
 
 const title = HAVE_CHROMIUM ? 'web client in Chromium (390×844 phone)' : REQUIRE_BROWSER ? 'web client in Chromium (required)' : `browser (skipped: ${CHROMIUM} not found)`;
 
@@ -77,7 +77,10 @@ suite(title, () => {
     return page;
   }
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `web-${name}.png`), fullPage: true });
+  async function shot(page: Page, name: string) {
+    await page.screenshot({ path: path.join(SHOTS, `web-${name}.png`), fullPage: true });
+    await checkA11y(page, `web-${name}`);
+  }
 
   function expectClean(page: Page) {
     expect(problems.get(page) ?? [], 'console errors (CSP violations, exceptions)').toEqual([]);

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -34,6 +35,110 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+const axeSource = (): string => {
+  const require = createRequire(import.meta.url);
+  return (require('axe-core') as { source: string }).source;
+};
+let axeScript: string | null = null;
+
+type AxeNode = { target: unknown[]; failureSummary?: string };
+type AxeViolation = { id: string; impact: string | null; help: string; nodes: AxeNode[] };
+
+/**
+ * axe-core on the page as it is now (every journey calls this at each page state it
+ * photographs): the WCAG 2.x A/AA rules and axe's best practices, plus the check that a button's
+ * accessible name contains its visible words. Every finding is appended to
+ * test-results/axe.jsonl, and any finding fails the test, naming rule and element. Then the
+ * same page at 200% text size must not be wider than the phone (overflowAtDoubleText).
+ * axe is evaluated through the DevTools protocol, so the page's CSP stays as strict as in use.
+ */
+export async function checkA11y(page: Page, label: string): Promise<void> {
+  axeScript ??= axeSource();
+  const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe === 'object');
+  if (!loaded) await page.evaluate(axeScript);
+  const violations = (await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: unknown[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'], rules: { 'label-content-name-mismatch': { enabled: true } } });
+    return r.violations;
+  })) as AxeViolation[];
+  mkdirSync(SHOTS, { recursive: true });
+  appendFileSync(path.join(SHOTS, 'a11y-states.txt'), `${label}\n`);
+  for (const v of violations) {
+    appendFileSync(path.join(SHOTS, 'axe.jsonl'), JSON.stringify({ state: label, rule: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }) + '\n');
+  }
+  // The issue's bar is 0 critical and 0 serious; the journeys are at 0 of any impact, and stay there.
+  const text = violations.map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(text, `axe-core on ${label}`).toEqual([]);
+  const wide = await overflowAtDoubleText(page);
+  for (const w of wide) appendFileSync(path.join(SHOTS, 'reflow.jsonl'), JSON.stringify({ state: label, element: w }) + '\n');
+  expect(wide, `elements wider than the phone at 200% text size on ${label}`).toEqual([]);
+}
+
+/**
+ * Text at 200% as a phone's accessibility setting makes it (every computed font size doubled,
+ * the width unchanged), then the elements that stick out sideways beyond the viewport, outside
+ * any box that scrolls or clips on its own (a wide table in its scrolling frame is fine). The
+ * page's own sizes are restored afterwards. WCAG 1.4.4 and 1.4.10.
+ */
+async function overflowAtDoubleText(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const els = Array.from(document.querySelectorAll<HTMLElement>('body, body *'));
+    const before = els.map((el) => [el.style.fontSize, getComputedStyle(el).fontSize] as const);
+    els.forEach((el, i) => el.style.setProperty('font-size', `${parseFloat(before[i]![1]) * 2}px`, 'important'));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const vw = document.documentElement.clientWidth;
+    const name = (el: Element): string => {
+      const id = el.getAttribute('data-testid');
+      const cls = typeof el.className === 'string' && el.className.trim() ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
+      const own = `${el.tagName.toLowerCase()}${id ? `[data-testid="${id}"]` : ''}${cls}`;
+      return id || cls || !el.parentElement ? own : `${name(el.parentElement)} > ${own}`;
+    };
+    // Only a table may scroll sideways in its own frame; anything else cut off or scrolled fails.
+    const inTableFrame = (el: Element) => {
+      for (let a = el.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+        const ox = getComputedStyle(a).overflowX;
+        if ((ox === 'auto' || ox === 'scroll') && a.querySelector('table')) return true;
+      }
+      return false;
+    };
+    const shown = (el: HTMLElement) => {
+      const r = el.getBoundingClientRect();
+      const cs = getComputedStyle(el);
+      return r.width >= 2 && r.height >= 2 && cs.visibility !== 'hidden' && cs.position !== 'fixed' && cs.overflowX === 'visible';
+    };
+    // Boxes past the right or left edge, and boxes whose words spill past the edge (a long number
+    // or code that does not wrap): the outermost of each, the element to fix.
+    const sticksOut = (el: HTMLElement) => {
+      const r = el.getBoundingClientRect();
+      return r.right > vw + 1 || r.left < -1 || r.left + el.scrollWidth > vw + 1;
+    };
+    const bad = els.filter((el) => shown(el) && sticksOut(el) && !inTableFrame(el));
+    const badSet = new Set(bad);
+    const found = bad
+      .filter((el) => !Array.from(el.children).some((c) => badSet.has(c as HTMLElement)))
+      .map((el) => {
+        const r = el.getBoundingClientRect();
+        return `${name(el)} (${Math.round(r.left)}…${Math.round(Math.max(r.right, r.left + el.scrollWidth))} px of ${vw})`;
+      });
+    // The page as a whole may not scroll sideways nor zoom out to fit.
+    const pageWidth = Math.max(document.documentElement.scrollWidth, innerWidth);
+    if (pageWidth > vw + 1 && !found.length) {
+      const widest = els
+        .map((el) => ({ el, right: el.getBoundingClientRect().right }))
+        .filter((x) => x.right > vw + 1 && getComputedStyle(x.el).position !== 'fixed')
+        .sort((x, y) => y.right - x.right)
+        .slice(0, 3)
+        .map((x) => `${name(x.el)} to ${Math.round(x.right)} px`);
+      found.push(`the page is ${pageWidth} px wide on a ${vw} px screen${widest.length ? `: ${widest.join(', ')}` : ''}`);
+    }
+    els.forEach((el, i) => {
+      el.style.removeProperty('font-size');
+      if (before[i]![0]) el.style.fontSize = before[i]![0];
+    });
+    return found;
   });
 }
 
@@ -111,6 +216,7 @@ export function demoJourney(prefix: string) {
   async function shot(page: Page, name: string) {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(SHOTS, `${prefix}-${name}.png`), fullPage: true });
+    await checkA11y(page, `${prefix}-${name}`);
   }
 
   function expectClean(page: Page) {

@@ -217,7 +217,7 @@ export const enConsult: Record<keyof typeof zhConsult, string> = {
   'cq.kind.ranking': 'Ranking: put in order',
   'cq.kind.text': 'Text: write freely',
   'cq.rankHint': 'Tap in order of preference: your favourite first (it shows “1”), then your second (“2”)… Tap again to undo.',
-  'cq.rankAria': '{name}, ranked {n}',
+  'cq.rankSr': ', ranked {n}',
   'cq.rankProgress': '{n} of {t} ranked',
   'cq.rankYour': 'Your order: ',
   'cq.rankPartial': 'You may rank only your top choices; the rest share last place.',

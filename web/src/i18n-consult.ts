@@ -218,7 +218,7 @@ export const zhConsult = {
   'cq.kind.ranking': '排序：按喜好排先后',
   'cq.kind.text': '文字：自己写',
   'cq.rankHint': '按喜欢的顺序点：最喜欢的点一下，标“1”；再点第二喜欢的，标“2”……点错了，再点一下就取消。',
-  'cq.rankAria': '{name}，排第 {n}',
+  'cq.rankSr': '，排第 {n}',
   'cq.rankProgress': '已排 {n} 个，共 {t} 个',
   'cq.rankYour': '您的排序：',
   'cq.rankPartial': '可以只排前几个，没排的算并列最后。',

@@ -93,8 +93,6 @@ export const enCouncil: Record<keyof typeof zhCouncil, string> = {
   'council.queueEmpty': 'No hands raised',
   'council.queueLead': 'Points of order first, then in the order hands went up.',
   'council.raiseTitle': 'Raise hand',
-  'council.raise.pro': 'Raise hand (for)',
-  'council.raise.contra': 'Raise hand (against)',
   'council.raise.order': 'Point of order',
   'council.lower': 'Lower my hand',
   'council.myPlace': 'Your hand is up: number {n} in line',

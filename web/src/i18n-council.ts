@@ -94,8 +94,6 @@ export const zhCouncil = {
   'council.queueEmpty': '还没有人举手',
   'council.queueLead': '程序问题优先，其余按举手先后。',
   'council.raiseTitle': '举手发言',
-  'council.raise.pro': '举手发言（赞成）',
-  'council.raise.contra': '举手发言（反对）',
   'council.raise.order': '程序问题',
   'council.lower': '放下（不发言了）',
   'council.myPlace': '您已举手，排在第 {n} 位',

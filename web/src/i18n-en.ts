@@ -175,6 +175,7 @@ export const en: Record<MessageKey, string> = {
   'invites.empty': 'No invites yet',
   'invites.for': 'For: {label}',
 
+  'home.estateNav': 'Pages of {name}',
   'nav.votes': 'Votes',
   'nav.newVote': 'Start a new vote',
 
@@ -402,6 +403,7 @@ export const en: Record<MessageKey, string> = {
   'check.fail': 'Failed',
   'check.skip': 'Not checked',
 
+  'receipt.mineCount': '{n}, tap to see the codes and QR codes',
   'receipt.mine': 'My ballot receipts',
   'receipt.mineLead': 'One receipt per matter. A receipt proves that your ballot is in the ballot ledger, unchanged. Write down the tracker, or download the receipt.',
   'receipt.offline': 'The server cannot be reached; these are the receipts saved on this phone.',
@@ -563,6 +565,8 @@ export const en: Record<MessageKey, string> = {
   'verify.file.trackerSignIn': 'This is the tracker {tracker}. To check it, its ballot must be looked up in the ledger: please sign in, then come back to this page. A vote monitor can also look it up for you.',
   'verify.file.trackerUnknown': 'The ledger of this vote has no entry with the tracker {tracker}. A character may have been copied or typed wrong (U and V, Z and 2), or it may be from another vote. Please compare it with your receipt card; if in doubt, ask the vote monitors.',
   'verify.file.trackerPending': 'The ballot with the tracker {tracker} is in the ledger; its full receipt is still being prepared. Tap "Check" again in a few seconds.',
+  'vote.readOption': 'Read this option',
+  'vote.readAloudCode': 'colour code {code}',
   'vote.readAloud': 'Read aloud',
   'vote.readAloudAnswers': 'You can choose: {list}',
   'vote.auditSection': 'For checking (auditors and any owner who wants to)',

@@ -47,6 +47,7 @@ export const enOversight: Record<keyof typeof zhOversight, string> = {
   'ov.col.disputed': 'Disputed',
   'ov.noIssuers': 'No credential on the log yet',
   'ov.sameIssuer': '{n} paper ballots had both clerks appointed by one person during the vote',
+  'ov.issuersFromLog': 'Issuer report (computed in this browser from the ledger)',
   'ov.fromLog': 'The issuer report below was computed in this browser from the exported log, without trusting the server:',
   'cred.invite': 'invite',
   'cred.phone_binding': 'phone binding',

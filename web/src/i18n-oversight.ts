@@ -49,6 +49,7 @@ export const zhOversight = {
   'ov.col.disputed': '被异议',
   'ov.noIssuers': '账本上还没有凭证',
   'ov.sameIssuer': '{n} 张纸质选票的两位录入员由同一人在表决期间任命',
+  'ov.issuersFromLog': '签发人报告（本浏览器根据账本计算）',
   'ov.fromLog': '以下签发人报告由本浏览器根据导出的账本计算，不依赖服务器：',
   'cred.invite': '邀请码',
   'cred.phone_binding': '手机号绑定',

@@ -174,6 +174,7 @@ const zh = {
   'invites.empty': '还没有邀请码',
   'invites.for': '给：{label}',
 
+  'home.estateNav': '{name}的各项功能',
   'nav.votes': '投票表决',
   'nav.newVote': '发起新投票',
 
@@ -401,6 +402,7 @@ const zh = {
   'check.fail': '未通过',
   'check.skip': '无法核对',
 
+  'receipt.mineCount': '{n} 张，点开查看核对码和二维码',
   'receipt.mine': '我的投票回执',
   'receipt.mineLead': '每个表决事项一张回执。回执能证明您的选票已记入投票账本，而且没有被改动。请抄下回执码，或下载回执保存。',
   'receipt.offline': '暂时连不上服务器，显示的是这部手机上保存的回执。',
@@ -562,6 +564,8 @@ const zh = {
   'verify.file.trackerSignIn': '这是回执码 {tracker}。回执码要在账本里查到对应的选票才能核对，请先登录，再回到这一页核对。也可以请监票人帮您查。',
   'verify.file.trackerUnknown': '本次投票的账本里没有回执码 {tracker}。可能抄错或输错了一位（如 U 和 V、Z 和 2），也可能是另一次投票的回执码。请对照回执卡再核对；仍有疑问，请联系监票人。',
   'verify.file.trackerPending': '回执码 {tracker} 的选票已在账本里，完整回执还在生成。请过几秒钟再点“核对”。',
+  'vote.readOption': '朗读这个选项',
+  'vote.readAloudCode': '色号 {code}',
   'vote.readAloud': '朗读',
   'vote.readAloudAnswers': '可以选择：{list}',
   'vote.auditSection': '核验材料（监票人和有兴趣的业主）',
