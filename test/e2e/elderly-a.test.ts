@@ -12,6 +12,7 @@
  * Needs web/dist and Chromium at /usr/bin/chromium (or LINLI_CHROMIUM). Without Chromium the suite
  * is skipped, unless LINLI_REQUIRE_BROWSER=1, where it fails.
  */
+import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { CHROMIUM, HAVE_CHROMIUM, REQUIRE_BROWSER, demoJourney, suite } from '../support/browser.ts';
 
@@ -34,9 +35,11 @@ suite(title, () => {
   const { account, phone, signIn, shot, expectClean, apiAs, state } = journey;
 
   const letters = () => state.accounts.filter((a) => a.kind === 'letter');
+  /** The owner's phone, signed in once in (a) (an invite code is single-use). */
+  let ownerPhone: Page;
 
   it('(a) a tracker copied from the receipt card is looked up and checked; other text gets calm words', async () => {
-    const owner = await signIn(account('owner').code);
+    const owner = (ownerPhone = await signIn(account('owner').code));
     const votes = `/api/estates/${state.estateId}/votes`;
     const closed = (await apiAs<{ votes: VoteItem[] }>(owner, 'GET', votes)).votes.find((v) => v.phase === 'final')!;
     expect(closed).toBeTruthy();
@@ -96,6 +99,28 @@ suite(title, () => {
     expect(await stranger.getByTestId('verify-file').textContent()).not.toMatch(FORGED);
     await shot(stranger, 'a-tracker-signed-out');
     expectClean(stranger);
+  });
+
+  it('(a2) signed out, the receipts kept on the owner\'s phone still say which matter they are for, never "m1"', async () => {
+    const owner = ownerPhone;
+    const votes = `/api/estates/${state.estateId}/votes`;
+    const closed = (await apiAs<{ votes: VoteItem[] }>(owner, 'GET', votes)).votes.find((v) => v.phase === 'final')!;
+    const view = await apiAs<{ matters: { key: string; title: string }[] }>(owner, 'GET', `${votes}/${closed.id}`);
+    // The vote page keeps the receipts on this phone, each with its matter's heading.
+    await owner.goto(`${state.running.url}/estates/${state.estateId}/votes/${closed.id}`);
+    await owner.getByTestId('my-receipts').waitFor();
+    await expect.poll(() => owner.evaluate(() => (JSON.parse(localStorage.getItem('linli.receipts') ?? '[]') as { heading?: string }[]).filter((r) => r.heading).length)).toBeGreaterThan(0);
+    await owner.evaluate(() => localStorage.removeItem('linli.token'));
+    await owner.goto(`${state.running.url}/estates/${state.estateId}/votes/${closed.id}/verify`);
+    const headings = owner.getByTestId('verify-ballot').locator('.heading');
+    await expect.poll(() => headings.count()).toBeGreaterThan(0);
+    const texts = (await headings.allTextContents()).map((x) => x.trim());
+    for (const h of texts) {
+      expect(h).not.toMatch(/^m\d+$/);
+      expect(view.matters.some((m) => h === `第${['一', '二', '三'][view.matters.indexOf(m)]}项 · ${m.title}`)).toBe(true);
+    }
+    await shot(owner, 'a2-signed-out-receipts');
+    expectClean(owner);
   });
 
   it('(b) a letter code typed into the sign-in box signs in; home then shows the vote, not "no homes"', async () => {

@@ -404,6 +404,7 @@ export const en: Record<MessageKey, string> = {
   'check.skip': 'Not checked',
 
   'receipt.mineCount': '{n}, tap to see the codes and QR codes',
+  'receipt.someMatter': 'A matter of this vote',
   'receipt.mine': 'My ballot receipts',
   'receipt.mineLead': 'One receipt per matter. A receipt proves that your ballot is in the ballot ledger, unchanged. Write down the tracker, or download the receipt.',
   'receipt.offline': 'The server cannot be reached; these are the receipts saved on this phone.',

@@ -403,6 +403,7 @@ const zh = {
   'check.skip': '无法核对',
 
   'receipt.mineCount': '{n} 张，点开查看核对码和二维码',
+  'receipt.someMatter': '本次投票的一项表决事项',
   'receipt.mine': '我的投票回执',
   'receipt.mineLead': '每个表决事项一张回执。回执能证明您的选票已记入投票账本，而且没有被改动。请抄下回执码，或下载回执保存。',
   'receipt.offline': '暂时连不上服务器，显示的是这部手机上保存的回执。',

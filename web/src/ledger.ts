@@ -24,6 +24,8 @@ export interface StoredReceipt {
   promise?: string;
   /** The nonce this phone sent with the ballot: the entry must carry it (so no two owners share a receipt). */
   nonce?: string;
+  /** "第一项 · <title>", kept so a signed-out check can still say which matter this was. */
+  heading?: string;
   /** The c2sp.org/tlog-proof@v1 file, once a checkpoint covers the entry. */
   proof?: string | null;
 }
@@ -114,12 +116,13 @@ export function saveReceipts(items: StoredReceipt[]): StoredReceipt[] {
 }
 
 /** Keeps the receipts of a ballot just cast. */
-export function saveCast(estateId: string, voteId: string, ballots: CastBallot[], at: string, nonce?: string): StoredReceipt[] {
+export function saveCast(estateId: string, voteId: string, ballots: CastBallot[], at: string, nonce?: string, heading?: (matter: string) => string): StoredReceipt[] {
   return saveReceipts(
     ballots.map((b) => ({
       estateId,
       voteId,
       matter: b.matter,
+      heading: heading?.(b.matter),
       seq: b.seq,
       tracker: b.tracker,
       status: b.status,

@@ -352,6 +352,17 @@ export function matterNumber(index: number): string {
 }
 
 /**
+ * "第一项 · 续聘物业…": how a receipt or a result names its matter. When the matters are not known
+ * here (signed out), the heading this phone kept with the receipt, else plain words — never the
+ * internal key ("m1").
+ */
+export function matterHeading(matters: readonly { key: string; title: string }[] | undefined, key: string | null, kept?: string): string {
+  const i = matters?.findIndex((m) => m.key === key) ?? -1;
+  if (i >= 0) return `${matterNumber(i)} · ${matters![i]!.title}`;
+  return kept ?? t('receipt.someMatter');
+}
+
+/**
  * "未形成决定：参与表决的…" → head "未形成决定", body "参与表决的…", so the outcome can be shown large
  * and the legal reason under it without repeating the outcome word.
  */
